@@ -1,0 +1,30 @@
+with source as (
+
+    select * from {{ source('hubspot', 'calls') }}
+
+),
+
+renamed as (
+
+    select
+        account_id::uuid as account_id,
+        id as call_id,
+        hubspot_owner_id as owner_id,
+        hs_timestamp as called_at,
+        hs_call_duration as duration_ms,
+        lower(hs_call_direction) as direction,
+        hs_call_disposition as disposition_id,
+        lower(hs_call_status) as call_status,
+        hs_call_title as title,
+        hs_call_body as body,
+        hs_call_from_number as from_number,
+        hs_call_to_number as to_number,
+        hs_call_recording_url as recording_url,
+        coalesce(hs_createdate, created_at) as created_at,
+        coalesce(hs_lastmodifieddate, updated_at) as updated_at,
+        coalesce(archived, false) as is_archived
+    from source
+
+)
+
+select * from renamed

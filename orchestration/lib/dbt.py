@@ -1,0 +1,27 @@
+"""The dbt project as Dagster sees it, and the translator that places its assets."""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+class RevsyncDbtTranslator(DagsterDbtTranslator):
+    """Groups dbt models by their folder (staging, intermediate, marts); sources keep dbt's
+    `[source, table]` keys, which equal the dlt assets' keys so the lineage joins."""
+
+    def __init__(self):
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] in ("model", "seed", "snapshot") and len(props["fqn"]) > 2:
+            spec = spec.replace_attributes(group_name=props["fqn"][1])
+        return spec

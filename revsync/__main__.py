@@ -1,0 +1,5 @@
+import sys
+
+from revsync.cli import main
+
+sys.exit(main())

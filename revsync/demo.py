@@ -1,0 +1,195 @@
+"""`revsync demo`: everything running locally, seeded from the provider sandbox, until Ctrl-C.
+
+Database and migrations, the sandbox, a demo account with one connected HubSpot portal, one
+materialization of every asset, then the Dagster UI. A second run reuses the data.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import socket
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg2
+
+from revsync.credentials import store_connection
+from revsync.db import uses_embedded
+from revsync.db.embedded import EmbeddedPostgres
+from revsync.errors import RevsyncError
+from revsync.paths import PROJECT_ROOT, ensure_home
+from revsync.processes import Children, wait_for_ready_file
+from revsync.setup import setup
+
+DEMO_SEED = 7
+DEMO_ENGAGEMENTS = 2000
+DEMO_ACCOUNT_SLUG = "demo"
+
+
+@contextmanager
+def single_instance(lock_path: Path):
+    """Refuse a second demo on the same .revsync/ while one runs."""
+    handle = open(lock_path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown pid"
+        handle.close()
+        raise RevsyncError(
+            f"Another revsync demo is already running on this checkout ({holder}). "
+            "Use that one, or stop it with Ctrl-C in its terminal first."
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}\n")
+    handle.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _port(preferred: int) -> int:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+
+
+def start_sandbox(children: Children, home: Path, env: dict[str, str], seed: int, engagements: int) -> str:
+    folder = home / "sandbox"
+    folder.mkdir(exist_ok=True)
+    ready = folder / "ready.json"
+    ready.unlink(missing_ok=True)
+    log = folder / "sandbox.log"
+    proc = children.start(
+        "provider sandbox",
+        [sys.executable, "-m", "provider_sandbox", "--port", "0", "--accounts", "1",
+         "--engagements", str(engagements), "--seed", str(seed), "--ready-file", str(ready)],
+        env, log,
+    )
+    return wait_for_ready_file(ready, proc, 120, "The provider sandbox", log)["url"]
+
+
+def connect_demo_account(url: str, sandbox_url: str) -> str:
+    """The demo account, its manager, and its HubSpot connection (token kept in the vault)."""
+    with urllib.request.urlopen(f"{sandbox_url}/_sandbox/accounts", timeout=10) as response:
+        portal = json.load(response)[0]
+    hubspot = portal.get("hubspot", portal)
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "insert into app.accounts (name, slug) values ('Demo Sales Team', %s) "
+                "on conflict (slug) do update set name = excluded.name returning account_id",
+                (DEMO_ACCOUNT_SLUG,),
+            )
+            account_id = str(cur.fetchone()[0])
+            cur.execute(
+                "insert into app.users (account_id, email, display_name, role) "
+                "values (%s, 'manager@demo.revsync.local', 'Demo Manager', 'manager') "
+                "on conflict (lower(email)) do nothing",
+                (account_id,),
+            )
+            store_connection(
+                conn, account_id=account_id, provider="hubspot", auth_type="private_app",
+                secrets={"access_token": hubspot["private_app_token"]},
+                external_account_id=str(hubspot["hub_id"]),
+            )
+        return account_id
+    finally:
+        conn.close()
+
+
+def materialize_everything(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("daily_sync_job")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        failures = [e.message for e in result.all_events if e.is_failure]
+        raise RevsyncError("The first sync failed:\n" + "\n".join(failures[-5:]))
+
+
+def wait_for_http(url: str, proc, timeout_s: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RevsyncError(f"{what} exited with code {proc.returncode}; see {log}.")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RevsyncError(f"{what} did not answer at {url} within {timeout_s:.0f} s; see {log}.")
+
+
+def run_demo(dagster_port: int = 3000, seed: int = DEMO_SEED, engagements: int = DEMO_ENGAGEMENTS,
+             serve: bool = True) -> int:
+    home = ensure_home()
+    with single_instance(home / "demo.lock"):
+        started = time.monotonic()
+        children = Children()
+        server = EmbeddedPostgres() if uses_embedded() else None
+        # Stop the embedded server on exit only if this demo started it.
+        started_server = server is not None and server.running_pid() is None
+
+        def request_stop(signum, _frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, request_stop)
+        try:
+            environment = setup()
+            env = environment.env
+            sandbox_url = start_sandbox(children, home, env, seed, engagements)
+            env = {**env, "HUBSPOT_API_BASE": sandbox_url}
+            print(f"provider sandbox at {sandbox_url}")
+            connect_demo_account(environment.database_url, sandbox_url)
+            print("demo account connected to the sandbox's HubSpot portal; syncing every asset…", flush=True)
+            materialize_everything(env)
+            print(f"first sync done ({time.monotonic() - started:.1f} s since start)", flush=True)
+            if not serve:
+                return 0
+            port = _port(dagster_port)
+            dagster_log = home / "dagster.log"
+            dagster = children.start(
+                "dagster dev",
+                [str(Path(sys.executable).parent / "dagster"), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+                 "-h", "127.0.0.1", "-p", str(port)],
+                env, dagster_log,
+            )
+            ui = f"http://127.0.0.1:{port}"
+            wait_for_http(f"{ui}/server_info", dagster, 180, "The Dagster UI", dagster_log)
+            print(
+                "\nrevsync demo is up\n"
+                f"  Dagster UI:        {ui}\n"
+                f"  Provider sandbox:  {sandbox_url}  (credentials: {sandbox_url}/_sandbox/accounts)\n"
+                f"  BI login (read-only analytics.*):\n    {environment.reader_url}\n"
+                f"  Ready in {time.monotonic() - started:.1f} s. Logs: {home}/*.log. Press Ctrl-C to stop.",
+                flush=True,
+            )
+            while True:
+                children.check_alive()
+                time.sleep(1)
+        except KeyboardInterrupt:
+            print("\nstopping…", flush=True)
+            return 0
+        finally:
+            children.stop_all()
+            if started_server:
+                server.stop()

@@ -1,0 +1,65 @@
+"""Child processes that revsync starts and must stop again: each in its own process group."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from revsync.errors import RevsyncError
+
+
+class Children:
+    """Starts children in their own sessions and stops all of them (and their children) on exit."""
+
+    def __init__(self):
+        self._procs: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+        log = open(log_path, "ab")
+        proc = subprocess.Popen(
+            argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # own process group: Ctrl-C reaches us, and we stop the whole group
+        )
+        log.close()
+        self._procs.append((name, proc))
+        return proc
+
+    def check_alive(self) -> None:
+        for name, proc in self._procs:
+            if proc.poll() is not None:
+                raise RevsyncError(f"{name} exited unexpectedly (code {proc.returncode}).")
+
+    def stop_all(self, timeout_s: float = 15) -> None:
+        for _, proc in reversed(self._procs):
+            _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        for _, proc in reversed(self._procs):
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(proc, signal.SIGKILL)
+                proc.wait()
+        self._procs.clear()
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def wait_for_ready_file(path: Path, proc: subprocess.Popen, timeout_s: float, what: str, log_path: Path) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if path.exists():
+            return json.loads(path.read_text())
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+            raise RevsyncError(f"{what} exited with code {proc.returncode} before it was ready:\n{tail}")
+        time.sleep(0.05)
+    raise RevsyncError(f"{what} was not ready within {timeout_s:.0f} s; see {log_path}.")

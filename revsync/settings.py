@@ -1,0 +1,33 @@
+"""One settings object per process, read from the environment (and `.env`) when asked for."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: str = Field("development", alias="REVSYNC_ENV")
+    # Unset: revsync starts and uses its embedded PostgreSQL under .revsync/pg/.
+    database_url: str | None = Field(None, alias="DATABASE_URL")
+    # Unset: a key is generated once into .revsync/secret.key (mode 0600).
+    secret_key: str | None = Field(None, alias="REVSYNC_SECRET_KEY")
+
+    # Provider hosts. They default to the real services; the demo and tests point them at
+    # provider_sandbox. Authorize and API hosts differ at HubSpot and at Fathom.
+    hubspot_api_base: str = Field("https://api.hubapi.com", alias="HUBSPOT_API_BASE")
+    hubspot_auth_base: str = Field("https://app.hubspot.com", alias="HUBSPOT_AUTH_BASE")
+    fathom_api_base: str = Field("https://api.fathom.ai", alias="FATHOM_API_BASE")
+    fathom_auth_base: str = Field("https://fathom.video", alias="FATHOM_AUTH_BASE")
+    aircall_api_base: str = Field("https://api.aircall.io", alias="AIRCALL_API_BASE")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,84 @@
+"""Shared fixtures: an isolated revsync home with its own embedded PostgreSQL, and the provider sandbox.
+
+Nothing here is mocked: the database is a real PostgreSQL server, the sandbox a real HTTP server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from revsync.settings import get_settings
+
+
+def make_home(prefix: str) -> Path:
+    # Under /tmp and mode 0711: when the tests run as root, the embedded server's own user
+    # must be able to enter it (pytest's tmp_path lives in a 0700 folder).
+    home = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    home.chmod(0o711)
+    return home
+
+
+@pytest.fixture(scope="session")
+def revsync_home():
+    home = make_home("revsync-test-")
+    saved = {k: os.environ.get(k) for k in ("REVSYNC_HOME", "DATABASE_URL", "REVSYNC_SECRET_KEY")}
+    os.environ["REVSYNC_HOME"] = str(home)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REVSYNC_SECRET_KEY", None)
+    get_settings.cache_clear()
+    yield home
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def environment(revsync_home):
+    """A set-up database (embedded server started, migrated, dbt parsed) for the whole session."""
+    from revsync.db.embedded import EmbeddedPostgres
+    from revsync.setup import setup
+
+    environment = setup(log=lambda *_: None)
+    os.environ.update(environment.env)
+    yield environment
+    EmbeddedPostgres().stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_url(revsync_home):
+    """A real provider sandbox process on a free port: 2 portals, deterministic seed."""
+    ready = revsync_home / "sandbox-ready.json"
+    log = open(revsync_home / "sandbox.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "provider_sandbox", "--port", "0", "--accounts", "2", "--engagements", "450",
+         "--seed", "11", "--ready-file", str(ready)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError((revsync_home / "sandbox.log").read_text()[-3000:])
+        time.sleep(0.05)
+    url = json.loads(ready.read_text())["url"]
+    yield url
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
