@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from revsync.db import check_connection, connection_env, database_url
@@ -28,9 +28,10 @@ telemetry:
 
 @dataclass(frozen=True)
 class Environment:
-    database_url: str
-    reader_url: str
-    env: dict[str, str]  # what child processes (dagster, dbt) need on top of os.environ
+    # repr=False: these hold passwords, and a dataclass repr ends up in test reports and logs.
+    database_url: str = field(repr=False)
+    reader_url: str = field(repr=False)
+    env: dict[str, str] = field(repr=False)  # what child processes (dagster, dbt) need on top of os.environ
 
 
 def dagster_home() -> Path:

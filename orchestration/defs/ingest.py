@@ -39,7 +39,7 @@ def hubspot_assets(
     )
     with record_syncs(database.url, "hubspot", [p.account_id for p in portals], context.run_id) as log:
         yield from dlt.run(context=context, dlt_source=hubspot_source(portals), dlt_pipeline=pipeline)
-        log.set_counts(pipeline)
+        log.count_loaded_rows("raw_hubspot")
 
 
 def dlt_destination(url: str):

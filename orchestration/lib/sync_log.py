@@ -10,25 +10,32 @@ from psycopg2 import sql
 
 
 class SyncLog:
-    def __init__(self, conn, sync_ids: dict[str, int]):
+    def __init__(self, conn, sync_ids: dict[str, int], started_at):
         self._conn = conn
+        self.started_at = started_at
         self._sync_ids = sync_ids
         self.counts: dict[str, int] = dict.fromkeys(sync_ids, 0)
 
-    def set_counts(self, pipeline) -> None:
-        """Count, per account, the rows this load wrote (new or changed) across all tables."""
-        load_info = pipeline.last_trace.last_load_info if pipeline.last_trace else None
-        load_ids = list(load_info.loads_ids) if load_info else []
-        if not load_ids:
-            return
-        dataset = pipeline.dataset_name
+    def count_loaded_rows(self, dataset: str) -> None:
+        """Count, per account, the rows (new or changed) that loads finished during this sync wrote.
+
+        Read from the destination itself: dlt's `_dlt_loads` for the loads, and every table of the
+        dataset that carries `account_id`.
+        """
         with self._conn.cursor() as cur:
-            for table in pipeline.default_schema.data_table_names():
+            cur.execute(
+                "select table_name from information_schema.columns where table_schema = %s "
+                "and column_name = 'account_id' and table_name not like '\\_dlt%%'",
+                (dataset,),
+            )
+            tables = [row[0] for row in cur.fetchall()]
+            for table in tables:
                 cur.execute(
-                    sql.SQL("select account_id, count(*) from {}.{} where _dlt_load_id = any(%s) group by 1").format(
-                        sql.Identifier(dataset), sql.Identifier(table)
-                    ),
-                    (load_ids,),
+                    sql.SQL(
+                        "select account_id, count(*) from {data} where _dlt_load_id in "
+                        "(select load_id from {loads} where inserted_at >= %s) group by 1"
+                    ).format(data=sql.Identifier(dataset, table), loads=sql.Identifier(dataset, "_dlt_loads")),
+                    (self.started_at,),
                 )
                 for account_id, count in cur.fetchall():
                     if account_id in self.counts:
@@ -42,6 +49,8 @@ def record_syncs(url: str, provider: str, account_ids: Sequence[str], run_id: st
     try:
         sync_ids = {}
         with conn.cursor() as cur:
+            cur.execute("select now()")
+            started_at = cur.fetchone()[0]
             for account_id in account_ids:
                 cur.execute(
                     "insert into app.integration_sync_log (account_id, provider, run_id) values (%s, %s, %s) "
@@ -49,7 +58,7 @@ def record_syncs(url: str, provider: str, account_ids: Sequence[str], run_id: st
                     (account_id, provider, run_id),
                 )
                 sync_ids[account_id] = cur.fetchone()[0]
-        log = SyncLog(conn, sync_ids)
+        log = SyncLog(conn, sync_ids, started_at)
         try:
             yield log
         except BaseException as exc:
