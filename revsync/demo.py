@@ -7,16 +7,15 @@ materialization of every asset, then the Dagster UI. A second run reuses the dat
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import signal
 import socket
 import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import psycopg2
 
 from revsync.credentials import store_connection
@@ -25,6 +24,7 @@ from revsync.db.embedded import EmbeddedPostgres
 from revsync.errors import RevsyncError
 from revsync.paths import PROJECT_ROOT, ensure_home
 from revsync.processes import Children, wait_for_ready_file
+from revsync.settings import get_settings
 from revsync.setup import setup
 
 DEMO_SEED = 7
@@ -84,8 +84,7 @@ def start_sandbox(children: Children, home: Path, env: dict[str, str], seed: int
 
 def connect_demo_account(url: str, sandbox_url: str) -> str:
     """The demo account, its manager, and its HubSpot connection (token kept in the vault)."""
-    with urllib.request.urlopen(f"{sandbox_url}/_sandbox/accounts", timeout=10) as response:
-        portal = json.load(response)[0]
+    portal = httpx.get(f"{sandbox_url}/_sandbox/accounts", timeout=10).raise_for_status().json()[0]
     hubspot = portal.get("hubspot", portal)
     conn = psycopg2.connect(url)
     try:
@@ -114,16 +113,31 @@ def connect_demo_account(url: str, sandbox_url: str) -> str:
 
 def materialize_everything(env: dict[str, str]) -> None:
     os.environ.update(env)
+    get_settings.cache_clear()  # provider hosts changed: the sandbox's URL is known only now
     import dagster as dg
 
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("daily_sync_job")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     if not result.success:
-        failures = [e.message for e in result.all_events if e.is_failure]
-        raise RevsyncError("The first sync failed:\n" + "\n".join(failures[-5:]))
+        raise RevsyncError("The first sync failed:\n" + "\n".join(step_failure_reasons(result)))
+
+
+def step_failure_reasons(result) -> list[str]:
+    """The root cause of each failed step, without the stack traces."""
+    reasons = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            reasons.append(f"step {event.step_key}: {error.message.strip()}")
+    return reasons or ["see the run in the Dagster UI"]
 
 
 def wait_for_http(url: str, proc, timeout_s: float, what: str, log: Path) -> None:
@@ -132,9 +146,9 @@ def wait_for_http(url: str, proc, timeout_s: float, what: str, log: Path) -> Non
         if proc.poll() is not None:
             raise RevsyncError(f"{what} exited with code {proc.returncode}; see {log}.")
         try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
+            httpx.get(url, timeout=2).raise_for_status()
+            return
+        except httpx.HTTPError:
             time.sleep(0.3)
     raise RevsyncError(f"{what} did not answer at {url} within {timeout_s:.0f} s; see {log}.")
 

@@ -5,15 +5,11 @@ Nothing here is mocked: the database is a real PostgreSQL server, the sandbox a 
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from revsync.settings import get_settings
@@ -59,26 +55,12 @@ def environment(revsync_home):
 @pytest.fixture(scope="session")
 def sandbox_url(revsync_home):
     """A real provider sandbox process on a free port: 2 portals, deterministic seed."""
-    ready = revsync_home / "sandbox-ready.json"
-    log = open(revsync_home / "sandbox.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "provider_sandbox", "--port", "0", "--accounts", "2", "--engagements", "450",
-         "--seed", "11", "--ready-file", str(ready)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError((revsync_home / "sandbox.log").read_text()[-3000:])
-        time.sleep(0.05)
-    url = json.loads(ready.read_text())["url"]
-    yield url
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    from provider_sandbox.launcher import SandboxProcess
+
+    with SandboxProcess.start(revsync_home / "sandbox", "--accounts", "2", "--engagements", "450",
+                              "--seed", "11") as sandbox:
+        yield sandbox.url
 
 
 def get_json(url: str):
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.load(response)
+    return httpx.get(url, timeout=10).raise_for_status().json()

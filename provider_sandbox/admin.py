@@ -1,0 +1,100 @@
+"""`/_sandbox/*`: health, credentials, counters and ground truth for tests and benchmarks.
+
+No auth, but only loopback clients are served, so binding the sandbox to 0.0.0.0 does not expose
+credentials to the network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from provider_sandbox import __version__
+from provider_sandbox.responses import json_response
+from provider_sandbox.state import sandbox_state
+from provider_sandbox.store import Account
+from provider_sandbox.timefmt import iso_ms
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/_sandbox/health", health, methods=["GET"]),
+        Route("/_sandbox/accounts", accounts, methods=["GET"]),
+        Route("/_sandbox/stats", stats, methods=["GET", "DELETE"]),
+        Route("/_sandbox/truth", truth, methods=["GET"]),
+    ]
+
+
+def _refuse_remote(request: Request) -> Response | None:
+    host = request.client.host if request.client else ""
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return json_response({"error": "the sandbox admin API only answers loopback clients"}, status=403)
+
+
+async def health(request: Request) -> Response:
+    state = sandbox_state(request)
+    return json_response({
+        "status": "ok",
+        "version": __version__,
+        "seed": state.settings.seed,
+        "accounts": len(state.store.accounts),
+        "uptime_seconds": round(time.time() - state.started_at, 3),
+    })
+
+
+def account_credentials(account: Account) -> dict:
+    portal = account.hubspot
+    return {
+        "key": account.key,
+        "name": account.name,
+        "domain": account.domain,
+        "hubspot": {
+            "hub_id": portal.hub_id,
+            "private_app_token": portal.private_app_token,
+            "owners": [
+                {
+                    "id": owner.id,
+                    "userId": owner.user_id,
+                    "email": owner.rep.email,
+                    "firstName": owner.rep.first_name,
+                    "lastName": owner.rep.last_name,
+                    "createdAt": iso_ms(owner.created_ms),
+                }
+                for owner in portal.owners
+            ],
+            "call_dispositions": portal.call_dispositions,
+        },
+    }
+
+
+async def accounts(request: Request) -> Response:
+    if refusal := _refuse_remote(request):
+        return refusal
+    return json_response([account_credentials(a) for a in sandbox_state(request).store.accounts])
+
+
+async def stats(request: Request) -> Response:
+    """GET: counters since start or the last reset. DELETE: reset counters and rate-limit windows,
+    so a benchmark can measure one run in isolation."""
+    if refusal := _refuse_remote(request):
+        return refusal
+    state = sandbox_state(request)
+    if request.method == "DELETE":
+        state.stats.reset()
+        state.hubspot_limits.reset()
+        return Response(status_code=204)
+    return json_response(state.stats.snapshot())
+
+
+async def truth(request: Request) -> Response:
+    if refusal := _refuse_remote(request):
+        return refusal
+    return json_response(sandbox_state(request).truth.snapshot())

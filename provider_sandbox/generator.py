@@ -1,0 +1,95 @@
+"""Builds the whole generated world from `SandboxSettings`, deterministically.
+
+Accounts, reps and credentials come from `seeding` hashes of (seed, account, purpose); each
+object type's records come from its `ObjectKind.generate`, which draws from its own numpy
+generator. Giving every (account, type) its own stream means adding a new type or account never
+shifts the data of the existing ones.
+"""
+
+from __future__ import annotations
+
+from provider_sandbox.hubspot.objects import OBJECT_KINDS
+from provider_sandbox.hubspot.objects.base import DAY_MS
+from provider_sandbox.hubspot.objects.calls import DEFAULT_CALL_DISPOSITIONS
+from provider_sandbox.seeding import derive_int, derive_uuid, record_rng
+from provider_sandbox.settings import SandboxSettings
+from provider_sandbox.store import Account, HubSpotOwner, HubSpotPortal, Rep, SandboxStore
+from provider_sandbox.vocabulary import COMPANY_NAMES, REP_FIRST_NAMES, REP_LAST_NAMES, ascii_slug
+
+
+def build_store(settings: SandboxSettings) -> SandboxStore:
+    settings.validate()
+    hub_ids = _unique_hub_ids(settings.seed, settings.accounts)
+    accounts = [_build_account(settings, index, hub_ids[index]) for index in range(settings.accounts)]
+    for account in accounts:
+        counts = split_counts(settings.engagements_per_account, settings.engagement_mix)
+        for type_name, count in counts.items():
+            kind = OBJECT_KINDS[type_name]
+            account.hubspot.objects[type_name] = kind.generate(settings, account, count)
+    return SandboxStore(seed=settings.seed, anchor_ms=settings.anchor_ms, accounts=accounts)
+
+
+def split_counts(total: int, mix: dict[str, float]) -> dict[str, int]:
+    """Largest-remainder split, so the per-type counts add up to exactly `total`."""
+    exact = {name: total * share for name, share in mix.items()}
+    counts = {name: int(value) for name, value in exact.items()}
+    leftover = total - sum(counts.values())
+    for name in sorted(exact, key=lambda n: (counts[n] - exact[n], n))[:leftover]:
+        counts[name] += 1
+    return counts
+
+
+def _unique_hub_ids(seed: int, count: int) -> list[int]:
+    """8-digit hub ids like real portals, distinct within one sandbox."""
+    hub_ids: list[int] = []
+    for index in range(count):
+        candidate = 20_000_000 + derive_int(seed, f"account-{index + 1}", "hub-id") % 70_000_000
+        while candidate in hub_ids:
+            candidate += 1
+        hub_ids.append(candidate)
+    return hub_ids
+
+
+def _build_account(settings: SandboxSettings, index: int, hub_id: int) -> Account:
+    seed = settings.seed
+    key = f"account-{index + 1}"
+    rnd = record_rng(seed, key, "account")
+    name = COMPANY_NAMES[(derive_int(seed, "company-offset") + index) % len(COMPANY_NAMES)]
+    domain = f"{ascii_slug(name, '')}.example.com"
+    reps = _build_reps(rnd, domain, settings.owners_per_account)
+
+    # Owner ids are 9 digits; consecutive offsets from a per-portal base keep them distinct.
+    owner_base = 100_000_000 + derive_int(seed, key, "owner-base") % 800_000_000
+    owners = [
+        HubSpotOwner(
+            id=str(owner_base + 7 * n),
+            user_id=1_000_000 + derive_int(seed, key, "user", n) % 9_000_000,
+            rep=rep,
+            created_ms=settings.anchor_ms - rnd.randint(400, 1500) * DAY_MS,
+            updated_ms=settings.anchor_ms - rnd.randint(1, 300) * DAY_MS,
+        )
+        for n, rep in enumerate(reps)
+    ]
+    custom_outcome = str(derive_uuid(seed, key, "custom-call-disposition"))
+    portal = HubSpotPortal(
+        hub_id=hub_id,
+        private_app_token=f"pat-na1-{derive_uuid(seed, key, 'hubspot-private-app-token')}",
+        app_id=1_000_000 + derive_int(seed, key, "app-id") % 9_000_000,
+        owners=owners,
+        call_dispositions={**dict(DEFAULT_CALL_DISPOSITIONS), custom_outcome: "Meeting booked"},
+    )
+    return Account(key=key, name=name, domain=domain, reps=reps, hubspot=portal)
+
+
+def _build_reps(rnd, domain: str, count: int) -> list[Rep]:
+    reps: list[Rep] = []
+    used: set[str] = set()
+    while len(reps) < count:
+        first, last = rnd.choice(REP_FIRST_NAMES), rnd.choice(REP_LAST_NAMES)
+        local = ascii_slug(f"{first} {last}")
+        if local in used:  # unique emails; add a digit once the name pairs run out
+            local = f"{local}{len(reps)}"
+        used.add(local)
+        phone = f"+1{rnd.choice(('415', '646', '512'))}{rnd.randint(200, 999)}{rnd.randint(1000, 9999)}"
+        reps.append(Rep(first_name=first, last_name=last, email=f"{local}@{domain}", phone=phone))
+    return reps

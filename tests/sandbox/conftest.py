@@ -1,0 +1,60 @@
+"""Fixtures that run the provider sandbox as a real server process on a free port.
+
+`start_sandbox(*flags)` launches `python -m provider_sandbox --port 0 --ready-file ...` through
+`provider_sandbox.launcher` and waits for the ready file, so a test talks to it exactly as any
+HTTP client would. Use the session-wide `sandbox` for read-only checks; start a private one when
+a test needs other flags (a tiny rate limit) or reads counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from provider_sandbox.launcher import SandboxProcess
+
+# Small but multi-page data; a limit high enough that reading everything never hits a 429.
+DEFAULT_FLAGS = ("--accounts", "2", "--engagements", "1500", "--seed", "7", "--hubspot-rate-limit", "100000")
+
+
+@pytest.fixture(scope="session")
+def start_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """Factory: start_sandbox(*flags) -> SandboxProcess, stopped at the end of the session."""
+    started: list[SandboxProcess] = []
+
+    def start(*flags: str) -> SandboxProcess:
+        sandbox = SandboxProcess.start(tmp_path_factory.mktemp("sandbox"), *flags)
+        started.append(sandbox)
+        return sandbox
+
+    yield start
+    for sandbox in started:
+        sandbox.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox(start_sandbox) -> SandboxProcess:
+    return start_sandbox(*DEFAULT_FLAGS)
+
+
+def page_through(client: httpx.Client, token: str, object_type: str = "calls", **params) -> list[dict]:
+    """Page through a CRM v3 list exactly as a client would, returning every result."""
+    results: list[dict] = []
+    query = {"limit": 100, **params}
+    while True:
+        response = client.get(f"/crm/v3/objects/{object_type}", params=query,
+                              headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        page = response.json()
+        results.extend(page["results"])
+        if "paging" not in page:
+            return results
+        query["after"] = page["paging"]["next"]["after"]
+
+
+@pytest.fixture
+def read_all():
+    """The `page_through` helper, as a fixture so test modules need no package imports."""
+    return page_through
