@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import importlib.util
 import json
 import os
@@ -119,7 +120,7 @@ class EmbeddedPostgres:
             if self.running_pid() is None:
                 self._remove_stale_pid_file()
                 self._check_port_free(info.port)
-                self._pg_ctl("start", "-w", "-t", str(START_TIMEOUT_S), "-l", str(self.log))
+                self._pg_ctl("start", "-w", "-t", str(START_TIMEOUT_S), "-l", str(self.log.resolve()))
             self._wait_accepting(info)
             self._ensure_database(info)
             return info
@@ -137,29 +138,52 @@ class EmbeddedPostgres:
 
     # ---- setup -------------------------------------------------------------------------------
 
-    def _initdb(self) -> None:
+    def _place_root(self) -> None:
+        """Create `.revsync/pg/`. As root, PostgreSQL runs as SERVER_USER, which must be able to enter
+        it; when a parent folder is private (a 0700 home, say), the folder lives under
+        /var/lib/revsync/ instead and `.revsync/pg` is a symlink to it. No permissions are changed."""
         server_user = _server_user()
-        self.root.mkdir(parents=True, exist_ok=True)
+        if self.root.exists():
+            return
+        if server_user and _unreachable_parent(self.home, server_user) is not None:
+            digest = hashlib.sha256(str(self.home.resolve()).encode()).hexdigest()[:16]
+            elsewhere = Path("/var/lib/revsync") / digest
+            elsewhere.parent.mkdir(parents=True, exist_ok=True)
+            elsewhere.parent.chmod(0o711)
+            elsewhere.mkdir(exist_ok=True)
+            self.root.symlink_to(elsewhere, target_is_directory=True)
+        else:
+            self.root.mkdir(parents=True)
         self.root.chmod(0o700)
         if server_user:
-            _check_reachable(self.root, server_user)
+            blocked = _unreachable_parent(self.root.resolve().parent, server_user)
+            if blocked is not None:
+                raise RevsyncError(
+                    f"The embedded PostgreSQL runs as the unprivileged user '{server_user.pw_name}' (PostgreSQL "
+                    f"refuses root), and that user cannot enter {blocked}. Set REVSYNC_HOME to a folder it can "
+                    "enter, or set DATABASE_URL to an existing PostgreSQL."
+                )
             os.chown(self.root, server_user.pw_uid, server_user.pw_gid)
+
+    def _initdb(self) -> None:
+        server_user = _server_user()
+        self._place_root()
         if self.data.exists():  # a half-made data folder from an interrupted first start
             shutil.rmtree(self.data)
         password = secrets.token_urlsafe(24)
         port = _free_port()
-        staging = self.root / "data.initdb"
+        staging = self.root.resolve() / "data.initdb"
         if staging.exists():
             shutil.rmtree(staging)
         # initdb reads the password from a file the server user can read; it is removed at once.
-        with tempfile.NamedTemporaryFile("w", dir=self.root, delete=False) as pwfile:
+        with tempfile.NamedTemporaryFile("w", dir=self.root.resolve(), delete=False) as pwfile:
             pwfile.write(password)
         try:
             if server_user:
                 os.chown(pwfile.name, server_user.pw_uid, server_user.pw_gid)
             self._run(
                 "initdb",
-                "-D", str(staging),
+                "-D", str(staging.resolve()),
                 "-U", LOGIN,
                 f"--pwfile={pwfile.name}",
                 "--auth-local=scram-sha-256",
@@ -263,7 +287,27 @@ class EmbeddedPostgres:
         return port
 
     def _pg_ctl(self, *args: str) -> None:
-        self._run("pg_ctl", "-D", str(self.data), *args)
+        self._run("pg_ctl", "-D", str(self.data.resolve()), *args)
+
+    def _server_bin_dir(self, server_user: pwd.struct_passwd | None) -> Path:
+        """The binaries, where the server's user can run them.
+
+        A venv inside a private folder is out of that user's reach: then the install tree
+        (bin, lib, share; about 30 MB) is mirrored once into `.revsync/pg/install/`, by hard links
+        where the file system allows.
+        """
+        source = _bin_dir()
+        if server_user is None or _unreachable_parent(source / "postgres", server_user) is None:
+            return source
+        mirror = self.root.resolve() / "install"
+        marker = mirror / "SOURCE"
+        if not (marker.exists() and marker.read_text() == str(source)):
+            shutil.rmtree(mirror, ignore_errors=True)
+            for part in ("bin", "lib", "share"):
+                if (source.parent / part).is_dir():
+                    shutil.copytree(source.parent / part, mirror / part, copy_function=_link_or_copy, symlinks=True)
+            marker.write_text(str(source))
+        return mirror / "bin"
 
     def _run(self, program: str, *args: str) -> None:
         server_user = _server_user()
@@ -275,9 +319,9 @@ class EmbeddedPostgres:
         # Output goes to files, not pipes: pg_ctl's server child keeps inherited pipes open.
         with tempfile.TemporaryFile("w+") as out:
             result = subprocess.run(
-                [str(_bin_dir() / program), *args],
+                [str(self._server_bin_dir(server_user) / program), *args],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, cwd=str(self.root), **kwargs,
+                env=env, cwd=str(self.root.resolve()), **kwargs,
             )
             if result.returncode != 0:
                 out.seek(0)
@@ -320,12 +364,14 @@ def _server_user() -> pwd.struct_passwd | None:
     return pwd.getpwnam(SERVER_USER)
 
 
-def _check_reachable(folder: Path, user: pwd.struct_passwd) -> None:
-    """Fail clearly if `user` cannot enter every parent folder of `folder` (we never chmod them)."""
+def _unreachable_parent(folder: Path, user: pwd.struct_passwd) -> Path | None:
+    """The first folder on the way to `folder` that `user` may not enter, or None."""
     import grp
 
     groups = {g.gr_gid for g in grp.getgrall() if user.pw_name in g.gr_mem} | {user.pw_gid}
-    for parent in reversed(folder.resolve().parents):
+    for parent in [*reversed(folder.resolve().parents), folder.resolve()]:
+        if not parent.exists():
+            break
         mode = parent.stat()
         if mode.st_uid == user.pw_uid:
             allowed = mode.st_mode & stat.S_IXUSR
@@ -334,12 +380,8 @@ def _check_reachable(folder: Path, user: pwd.struct_passwd) -> None:
         else:
             allowed = mode.st_mode & stat.S_IXOTH
         if not allowed:
-            raise RevsyncError(
-                f"The embedded PostgreSQL runs as the unprivileged user '{user.pw_name}' (PostgreSQL "
-                f"refuses root), and that user cannot enter {parent} (mode {stat.filemode(mode.st_mode)}). "
-                "Put the project (or REVSYNC_HOME) in a folder other users can enter, "
-                "or set DATABASE_URL to an existing PostgreSQL."
-            )
+            return parent
+    return None
 
 
 def _is_postgres_process(pid: int) -> bool:
@@ -355,6 +397,13 @@ def _is_postgres_process(pid: int) -> bool:
     except OSError:
         return False
     return exe in ("postgres", "postmaster")
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def _free_port() -> int:

@@ -1,6 +1,7 @@
 """The embedded PostgreSQL, on a home of its own: auth, persistence and the failure cases."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -111,3 +112,19 @@ def test_set_port_refuses_a_running_server(server):
     server.start()
     with pytest.raises(RevsyncError, match="Stop the embedded PostgreSQL first"):
         server.set_port(None)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the server to another user")
+def test_a_private_home_keeps_its_data_where_the_server_user_can_reach_it(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    server = EmbeddedPostgres(home=private / ".revsync")
+    try:
+        info = server.start()
+        assert server.root.is_symlink()
+        assert str(server.root.resolve()).startswith("/var/lib/revsync/")
+        assert oct(private.stat().st_mode & 0o777) == "0o700"  # nothing was opened up
+        psycopg2.connect(info.url()).close()
+    finally:
+        server.stop()
+        shutil.rmtree(server.root.resolve(), ignore_errors=True)
