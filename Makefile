@@ -15,9 +15,11 @@ $(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@# uv resolves and installs the pinned set in seconds; pip would take about half a minute.
 	@$(PY) -m pip install --quiet --disable-pip-version-check uv 2>/dev/null || true
-	@if [ -x $(VENV)/bin/uv ]; then \
-		$(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -e ".[dev]"; \
+	@# If uv is missing or cannot reach the index (proxy, certificates), pip does the same work.
+	@if [ -x $(VENV)/bin/uv ] && $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -e ".[dev]"; then \
+		true; \
 	else \
+		echo "uv unavailable; installing with pip"; \
 		$(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e ".[dev]" && $(PY) -m compileall -q $(VENV)/lib; \
 	fi
 	@touch $(INSTALLED)
