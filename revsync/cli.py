@@ -83,12 +83,6 @@ def _exec(args) -> int:
     return 127  # not reached
 
 
-def _sandbox(args) -> int:
-    from provider_sandbox.cli import main as sandbox_main
-
-    return sandbox_main(args.sandbox_args)
-
-
 def _secret_key(args) -> int:
     from revsync.credentials import generate_key
 
@@ -135,12 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("command", nargs=argparse.REMAINDER)
     run.set_defaults(func=_exec)
 
-    sandbox = commands.add_parser(
-        "sandbox", help="serve the provider sandbox (HubSpot, Fathom, Aircall) in the foreground",
-        add_help=False,
-    )
-    sandbox.add_argument("sandbox_args", nargs=argparse.REMAINDER)
-    sandbox.set_defaults(func=_sandbox)
+    # Listed for --help only: main() hands `revsync sandbox ...` to provider_sandbox's own parser.
+    commands.add_parser("sandbox", help="serve the provider sandbox (HubSpot, Fathom, Aircall) in the foreground; "
+                        "`revsync sandbox --help` lists its flags")
 
     key = commands.add_parser("secret-key", help="print a new REVSYNC_SECRET_KEY (Fernet key)")
     key.set_defaults(func=_secret_key)
@@ -148,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sandbox"]:
+        # Every flag after `sandbox`, --help included, belongs to the sandbox's own parser.
+        from provider_sandbox.cli import main as sandbox_main
+
+        return sandbox_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
