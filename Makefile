@@ -35,6 +35,9 @@ test: install  ## bootstrap and run the whole test suite (real PostgreSQL, sandb
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests (exit 5); nothing failed"; exit 0; fi; \
 	exit $$code
 
+bench: install  ## benchmarks; figures go to bench/results/
+	@$(PY) -m bench.sandbox
+
 lint: install  ## ruff
 	@$(VENV)/bin/ruff check .
 

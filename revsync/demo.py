@@ -166,6 +166,8 @@ def run_demo(dagster_port: int = 3000, seed: int = DEMO_SEED, engagements: int =
         def request_stop(signum, _frame):
             raise KeyboardInterrupt
 
+        # Set both explicitly: a shell that starts us in the background makes us inherit an ignored SIGINT.
+        signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
         try:
             environment = setup()

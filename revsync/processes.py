@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import signal
@@ -10,6 +12,8 @@ import time
 from pathlib import Path
 
 from revsync.errors import RevsyncError
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Children:
@@ -23,6 +27,7 @@ class Children:
         proc = subprocess.Popen(
             argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,  # own process group: Ctrl-C reaches us, and we stop the whole group
+            preexec_fn=_terminate_with_parent,
         )
         log.close()
         self._procs.append((name, proc))
@@ -44,6 +49,12 @@ class Children:
                 _signal_group(proc, signal.SIGKILL)
                 proc.wait()
         self._procs.clear()
+
+
+def _terminate_with_parent() -> None:
+    """In the child: get SIGTERM if revsync dies without cleaning up (kill -9), so nothing is orphaned."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:

@@ -50,31 +50,50 @@ def test_a_second_demo_on_the_same_checkout_is_refused():
         holder.wait()
 
 
-def test_demo_serves_dagster_and_a_bi_login_then_ctrl_c_stops_everything():
-    home = make_home("revsync-demo-")
-    port = free_port()
+def start_demo(home) -> tuple[subprocess.Popen, dict[str, str]]:
+    """Run `revsync demo` until it says it is up; return the process and the URLs it printed."""
     demo = subprocess.Popen(
-        [sys.executable, "-m", "revsync", "demo", "--port", str(port), "--engagements", "300"],
+        [sys.executable, "-m", "revsync", "demo", "--port", str(free_port()), "--engagements", "300"],
         env=demo_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     output = []
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            line = demo.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            if "Press Ctrl-C to stop" in line:
-                break
-        text = "".join(output)
-        assert "revsync demo is up" in text, text[-3000:]
-        ui = re.search(r"Dagster UI:\s+(http://\S+)", text).group(1)
-        sandbox = re.search(r"Provider sandbox:\s+(http://\S+)", text).group(1)
-        dsn = re.search(r"(postgresql://revsync_bi:\S+)", text).group(1)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        line = demo.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        if "Press Ctrl-C to stop" in line:
+            break
+    text = "".join(output)
+    if "revsync demo is up" not in text:
+        demo.kill()
+        pytest.fail(f"demo did not come up:\n{text[-3000:]}")
+    return demo, {
+        "ui": re.search(r"Dagster UI:\s+(http://\S+)", text).group(1),
+        "sandbox": re.search(r"Provider sandbox:\s+(http://\S+)", text).group(1),
+        "dsn": re.search(r"(postgresql://revsync_bi:\S+)", text).group(1),
+    }
 
-        assert httpx.get(f"{ui}/server_info", timeout=10).json()["dagster_version"]
-        with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+
+def assert_gone(urls: dict[str, str], within_s: float) -> None:
+    deadline = time.monotonic() + within_s
+    for url in (f"{urls['ui']}/server_info", f"{urls['sandbox']}/_sandbox/health"):
+        while True:
+            try:
+                httpx.get(url, timeout=2)
+            except httpx.ConnectError:
+                break
+            assert time.monotonic() < deadline, f"{url} still answers"
+            time.sleep(0.5)
+
+
+def test_demo_serves_dagster_and_a_bi_login_then_ctrl_c_stops_everything():
+    home = make_home("revsync-demo-")
+    demo, urls = start_demo(home)
+    try:
+        assert httpx.get(f"{urls['ui']}/server_info", timeout=10).json()["dagster_version"]
+        with psycopg2.connect(urls["dsn"]) as conn, conn.cursor() as cur:
             cur.execute("select count(*) from analytics.synced_activities")
             assert cur.fetchone()[0] > 0
     finally:
@@ -85,7 +104,16 @@ def test_demo_serves_dagster_and_a_bi_login_then_ctrl_c_stops_everything():
             demo.kill()
             pytest.fail("demo did not stop within 60 s of Ctrl-C")
     assert demo.returncode == 0
-    for url in (f"{ui}/server_info", f"{sandbox}/_sandbox/health"):
-        with pytest.raises(httpx.ConnectError):
-            httpx.get(url, timeout=2)
+    assert_gone(urls, within_s=5)
     assert EmbeddedPostgres(home=home).running_pid() is None  # the demo started it, so it stopped it
+
+
+def test_a_killed_demo_leaves_no_orphans():
+    home = make_home("revsync-demo-kill-")
+    demo, urls = start_demo(home)
+    demo.kill()  # kill -9: no chance to clean up
+    demo.wait()
+    try:
+        assert_gone(urls, within_s=30)
+    finally:
+        EmbeddedPostgres(home=home).stop()  # the database server outlives it by design; `db stop` ends it
