@@ -9,11 +9,15 @@ from __future__ import annotations
 import ipaddress
 import time
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from provider_sandbox import __version__
+from provider_sandbox.advance import AdvanceRequest
+from provider_sandbox.fathom.registry import fathom_credentials
+from provider_sandbox.hubspot.oauth_registry import oauth_credentials
 from provider_sandbox.responses import json_response
 from provider_sandbox.state import sandbox_state
 from provider_sandbox.store import Account
@@ -26,6 +30,8 @@ def routes() -> list[Route]:
         Route("/_sandbox/accounts", accounts, methods=["GET"]),
         Route("/_sandbox/stats", stats, methods=["GET", "DELETE"]),
         Route("/_sandbox/truth", truth, methods=["GET"]),
+        Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_sandbox/advance", advance, methods=["POST"]),
     ]
 
 
@@ -71,7 +77,10 @@ def account_credentials(account: Account) -> dict:
                 for owner in portal.owners
             ],
             "call_dispositions": portal.call_dispositions,
+            "oauth": oauth_credentials(account),
         },
+        **_aircall_credentials(account),
+        **fathom_credentials(account),
     }
 
 
@@ -90,6 +99,8 @@ async def stats(request: Request) -> Response:
     if request.method == "DELETE":
         state.stats.reset()
         state.hubspot_limits.reset()
+        state.aircall_limits.reset()
+        state.fathom.reset_limits()
         return Response(status_code=204)
     return json_response(state.stats.snapshot())
 
@@ -98,3 +109,55 @@ async def truth(request: Request) -> Response:
     if refusal := _refuse_remote(request):
         return refusal
     return json_response(sandbox_state(request).truth.snapshot())
+
+
+def _aircall_credentials(account: Account) -> dict:
+    company = account.aircall
+    if company is None:
+        return {}
+    return {"aircall": {
+        "company_id": company.company_id,
+        "api_id": company.api_id,
+        "api_token": company.api_token,
+        "users": [{"id": user.id, "email": user.email} for user in company.users],
+    }}
+
+
+async def _json_body(request: Request) -> object:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise ValueError(f"the body is not valid JSON: {error}") from None
+
+
+async def faults(request: Request) -> Response:
+    """GET: the fault rules and what each injected so far. POST: install rules (see
+    fault_injection.py). DELETE: remove every rule."""
+    if refusal := _refuse_remote(request):
+        return refusal
+    injector = sandbox_state(request).faults
+    if request.method == "POST":
+        try:
+            injector.configure(await _json_body(request))
+        except ValueError as error:  # FaultConfigError or bad JSON
+            return json_response({"error": str(error)}, status=400)
+    elif request.method == "DELETE":
+        injector.clear()
+    return json_response(injector.describe())
+
+
+async def advance(request: Request) -> Response:
+    """Move the sandbox clock and change a fraction of the records (see advance.py)."""
+    if refusal := _refuse_remote(request):
+        return refusal
+    state = sandbox_state(request)
+    try:
+        payload = AdvanceRequest.parse(await _json_body(request), {a.key for a in state.store.accounts})
+    except ValueError as error:  # AdvanceError or bad JSON
+        return json_response({"error": str(error)}, status=400)
+    summary = state.advancer.advance(payload)
+    summary["from"], summary["to"] = iso_ms(summary["from_ms"]), iso_ms(summary["to_ms"])
+    return json_response(summary)

@@ -11,8 +11,21 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from provider_sandbox import admin
+from provider_sandbox.aircall import api as aircall_api
+from provider_sandbox.fathom import meetings as fathom_meetings
+from provider_sandbox.fathom import oauth as fathom_oauth
+from provider_sandbox.fathom import webhooks as fathom_webhooks
 from provider_sandbox.faults import FaultMiddleware
-from provider_sandbox.hubspot import crm_objects
+from provider_sandbox.hubspot import (
+    associations_api,
+    batch_read,
+    crm_objects,
+    engagements_v1,
+    owners,
+    properties_api,
+    search,
+)
+from provider_sandbox.hubspot import oauth as hubspot_oauth
 from provider_sandbox.settings import SandboxSettings
 from provider_sandbox.state import SandboxState
 from provider_sandbox.stats import StatsMiddleware
@@ -21,6 +34,17 @@ from provider_sandbox.store import SandboxStore
 ROUTE_MODULES = (
     admin,
     crm_objects,
+    batch_read,
+    associations_api,
+    owners,
+    properties_api,
+    search,
+    engagements_v1,
+    hubspot_oauth,
+    fathom_meetings,
+    fathom_oauth,
+    fathom_webhooks,
+    aircall_api,
 )
 
 

@@ -35,7 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--seed", type=int, default=defaults.seed)
     data.add_argument("--accounts", type=int, default=defaults.accounts, help="portals to generate")
     data.add_argument("--engagements", type=int, default=defaults.engagements_per_account,
-                      help="engagements per account (default %(default)s)")
+                      help="engagements per account, split over calls/emails/notes/tasks/meetings "
+                           "(default %(default)s)")
+    data.add_argument("--contacts", type=int, help="contacts per account (default: engagements / 5)")
+    data.add_argument("--companies", type=int, help="companies per account (default: contacts / 4)")
+    data.add_argument("--deals", type=int, help="deals per account (default: companies / 2)")
     data.add_argument("--owners", type=int, default=defaults.owners_per_account, help="reps per account")
     data.add_argument("--history-days", type=int, default=defaults.history_days)
     data.add_argument("--anchor", help=f"ISO time the generated history ends at (default {DEFAULT_ANCHOR})")
@@ -55,6 +59,55 @@ def build_parser() -> argparse.ArgumentParser:
                          default=defaults.hubspot_null_properties,
                          help="requested properties without a value: send null or leave out")
     hubspot.add_argument("--no-rate-limits", action="store_true", help="disable every rate limit")
+    hubspot.add_argument("--association-page-size", type=int, default=defaults.hubspot_association_page_size,
+                         help="v4 associations batch read: associations per input before paging "
+                              "(default %(default)s)")
+    hubspot.add_argument("--search-rate-limit", type=int, default=defaults.hubspot_search_rate_limit,
+                         help="CRM search requests per second per portal (default %(default)s)")
+    hubspot.add_argument("--search-filter-groups", type=int, default=defaults.hubspot_search_max_filter_groups,
+                         help="max search filterGroups (default %(default)s per the changelog; the spec says 6)")
+    hubspot.add_argument("--search-index-delay-ms", type=int, default=defaults.hubspot_search_index_delay_ms,
+                         help="ms before a change shows in search and v1 modified/after (default %(default)s)")
+
+    aircall = parser.add_argument_group("Aircall behaviour")
+    aircall.add_argument("--aircall-calls", type=int, default=defaults.aircall_calls_per_account,
+                         help="Aircall calls per account (default %(default)s)")
+    aircall.add_argument("--aircall-rate-limit", type=int, default=defaults.aircall_rate_limit,
+                         help="requests per window per company (default %(default)s; some sources say 120)")
+    aircall.add_argument("--aircall-window-seconds", type=float, default=defaults.aircall_window_seconds)
+    aircall.add_argument("--aircall-per-page-over-max", choices=("clamp", "error"),
+                         default=defaults.aircall_per_page_over_max,
+                         help="per_page>50: cap it or answer 400 (default %(default)s)")
+    aircall.add_argument("--aircall-page-cap", choices=("error", "empty"), default=defaults.aircall_page_cap,
+                         help="a page past the 10,000-record cap: 400 or an empty page (default %(default)s)")
+
+    oauth = parser.add_argument_group("OAuth (HubSpot and Fathom apps of every account)")
+    oauth.add_argument("--oauth-redirect-uri", action="append", metavar="URI",
+                       help="allowed redirect URI, exact match; repeat for several (replaces the localhost "
+                            f"defaults: {', '.join(defaults.oauth_redirect_uris)})")
+    oauth.add_argument("--hubspot-required-scopes", default=" ".join(defaults.hubspot_oauth_required_scopes),
+                       help="scopes the HubSpot app requires, space-separated (default %(default)r)")
+    oauth.add_argument("--hubspot-token-ttl", type=int, default=defaults.hubspot_token_ttl_seconds,
+                       help="HubSpot OAuth access token lifetime in seconds (default %(default)s)")
+    oauth.add_argument("--hubspot-refresh-rotation", choices=("same", "rotate"),
+                       default=defaults.hubspot_refresh_rotation,
+                       help="refresh grant returns the same refresh token or a new one that replaces it")
+    oauth.add_argument("--hubspot-deny-no-redirect", action="store_true",
+                       help="Deny on the consent page stays there instead of redirecting with access_denied")
+
+    fathom = parser.add_argument_group("Fathom behaviour")
+    fathom.add_argument("--fathom-meetings", type=int, default=defaults.fathom_meetings_per_account,
+                        help="Fathom meetings per account (default %(default)s)")
+    fathom.add_argument("--fathom-rate-limit", type=int, default=defaults.fathom_rate_limit,
+                        help="requests per window per user (default %(default)s)")
+    fathom.add_argument("--fathom-window-seconds", type=float, default=defaults.fathom_window_seconds)
+    fathom.add_argument("--fathom-token-ttl", type=int, default=defaults.fathom_token_ttl_seconds,
+                        help="Fathom OAuth access token lifetime in seconds (default %(default)s)")
+    fathom.add_argument("--fathom-oauth-includes", choices=("omit", "error"), default=defaults.fathom_oauth_includes,
+                        help="include_transcript/summary with an OAuth token: leave out or 400")
+
+    faults = parser.add_argument_group("faults")
+    faults.add_argument("--fault-seed", type=int, help="seed of injected faults (default: --seed)")
 
     latency = parser.add_argument_group("latency model")
     latency.add_argument("--latency", action=argparse.BooleanOptionalAction, default=defaults.latency_enabled,
@@ -73,6 +126,9 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
         seed=args.seed,
         accounts=args.accounts,
         engagements_per_account=args.engagements,
+        contacts_per_account=args.contacts,
+        companies_per_account=args.companies,
+        deals_per_account=args.deals,
         owners_per_account=args.owners,
         history_days=args.history_days,
         archived_fraction=args.archived_fraction,
@@ -81,6 +137,25 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
         hubspot_limit_over_max=args.limit_over_max,
         hubspot_null_properties=args.null_properties,
         rate_limits_enabled=not args.no_rate_limits,
+        hubspot_association_page_size=args.association_page_size,
+        hubspot_search_rate_limit=args.search_rate_limit,
+        hubspot_search_max_filter_groups=args.search_filter_groups,
+        hubspot_search_index_delay_ms=args.search_index_delay_ms,
+        aircall_calls_per_account=args.aircall_calls,
+        aircall_rate_limit=args.aircall_rate_limit,
+        aircall_window_seconds=args.aircall_window_seconds,
+        aircall_per_page_over_max=args.aircall_per_page_over_max,
+        aircall_page_cap=args.aircall_page_cap,
+        fault_seed=args.fault_seed,
+        hubspot_oauth_required_scopes=tuple(args.hubspot_required_scopes.replace(",", " ").split()),
+        hubspot_token_ttl_seconds=args.hubspot_token_ttl,
+        hubspot_refresh_rotation=args.hubspot_refresh_rotation,
+        hubspot_deny_redirect=not args.hubspot_deny_no_redirect,
+        fathom_meetings_per_account=args.fathom_meetings,
+        fathom_rate_limit=args.fathom_rate_limit,
+        fathom_window_seconds=args.fathom_window_seconds,
+        fathom_token_ttl_seconds=args.fathom_token_ttl,
+        fathom_oauth_includes=args.fathom_oauth_includes,
         latency_enabled=args.latency,
         latency_fixed_ms=args.latency_fixed_ms,
         latency_jitter_ms=args.latency_jitter_ms,
@@ -91,6 +166,8 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
         settings = replace(settings, hubspot_burst_limit=args.hubspot_rate_limit)
     if args.hubspot_daily_limit is not None:
         settings = replace(settings, hubspot_daily_limit=args.hubspot_daily_limit)
+    if args.oauth_redirect_uri:
+        settings = replace(settings, oauth_redirect_uris=tuple(args.oauth_redirect_uri))
     return settings
 
 
@@ -99,6 +176,15 @@ def print_credentials(store: SandboxStore) -> None:
         portal = account.hubspot
         print(f"  {account.key} ({account.name}): hubspot hub_id={portal.hub_id} "
               f"private_app_token={portal.private_app_token}")
+        if account.aircall is not None:
+            print(f"    aircall api_id={account.aircall.api_id} api_token={account.aircall.api_token}")
+        if portal.oauth_app is not None:
+            print(f"    hubspot oauth client_id={portal.oauth_app.client_id} "
+                  f"client_secret={portal.oauth_app.client_secret}")
+        if account.fathom is not None:
+            print(f"    fathom api_key={account.fathom.api_key} "
+                  f"oauth client_id={account.fathom.oauth_app.client_id} "
+                  f"client_secret={account.fathom.oauth_app.client_secret}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     def announce() -> None:
         print(f"provider_sandbox listening on {url}")
         print_credentials(store)
-        print("  admin: /_sandbox/health /_sandbox/accounts /_sandbox/stats /_sandbox/truth", flush=True)
+        print("  admin: /_sandbox/health /_sandbox/accounts /_sandbox/stats /_sandbox/truth "
+              "/_sandbox/faults /_sandbox/advance", flush=True)
         if settings.ready_file:
             write_ready_file(settings.ready_file, url)
 

@@ -8,9 +8,13 @@ shifts the data of the existing ones.
 
 from __future__ import annotations
 
-from provider_sandbox.hubspot.objects import OBJECT_KINDS
+from provider_sandbox.aircall.generator import build_aircall
+from provider_sandbox.fathom.generate import build_workspace
+from provider_sandbox.hubspot.association_generator import build_associations
+from provider_sandbox.hubspot.objects import CRM_RECORD_TYPES, OBJECT_KINDS
 from provider_sandbox.hubspot.objects.base import DAY_MS
 from provider_sandbox.hubspot.objects.calls import DEFAULT_CALL_DISPOSITIONS
+from provider_sandbox.oauth import build_oauth_app
 from provider_sandbox.seeding import derive_int, derive_uuid, record_rng
 from provider_sandbox.settings import SandboxSettings
 from provider_sandbox.store import Account, HubSpotOwner, HubSpotPortal, Rep, SandboxStore
@@ -22,10 +26,18 @@ def build_store(settings: SandboxSettings) -> SandboxStore:
     hub_ids = _unique_hub_ids(settings.seed, settings.accounts)
     accounts = [_build_account(settings, index, hub_ids[index]) for index in range(settings.accounts)]
     for account in accounts:
+        # CRM records first (contacts pick companies, deals pick companies), then engagements.
+        record_counts = settings.crm_record_counts()
+        for type_name in CRM_RECORD_TYPES:
+            account.hubspot.objects[type_name] = OBJECT_KINDS[type_name].generate(
+                settings, account, record_counts[type_name])
         counts = split_counts(settings.engagements_per_account, settings.engagement_mix)
         for type_name, count in counts.items():
             kind = OBJECT_KINDS[type_name]
             account.hubspot.objects[type_name] = kind.generate(settings, account, count)
+        build_associations(settings, account)
+        account.fathom = build_workspace(settings, account)
+        account.aircall = build_aircall(settings, account)
     return SandboxStore(seed=settings.seed, anchor_ms=settings.anchor_ms, accounts=accounts)
 
 
@@ -67,6 +79,8 @@ def _build_account(settings: SandboxSettings, index: int, hub_id: int) -> Accoun
             rep=rep,
             created_ms=settings.anchor_ms - rnd.randint(400, 1500) * DAY_MS,
             updated_ms=settings.anchor_ms - rnd.randint(1, 300) * DAY_MS,
+            # One rep of a bigger team has left: a deactivated owner who still owns old records.
+            archived=len(reps) >= 4 and n == len(reps) - 1,
         )
         for n, rep in enumerate(reps)
     ]
@@ -77,6 +91,8 @@ def _build_account(settings: SandboxSettings, index: int, hub_id: int) -> Accoun
         app_id=1_000_000 + derive_int(seed, key, "app-id") % 9_000_000,
         owners=owners,
         call_dispositions={**dict(DEFAULT_CALL_DISPOSITIONS), custom_outcome: "Meeting booked"},
+        oauth_app=build_oauth_app(seed, key, "hubspot", f"revsync sandbox ({name})",
+                                  settings.oauth_redirect_uris, settings.hubspot_oauth_required_scopes),
     )
     return Account(key=key, name=name, domain=domain, reps=reps, hubspot=portal)
 

@@ -24,6 +24,13 @@ DEFAULT_HUBSPOT_TIER = "public-app"
 
 # Fixed "now" of the generated world: a wall-clock anchor would break determinism across days.
 DEFAULT_ANCHOR = "2026-11-01T00:00:00Z"
+# Callback URLs a local revsync (or a test) may use; `--oauth-redirect-uri` replaces them.
+DEFAULT_OAUTH_REDIRECT_URIS = (
+    "http://localhost:8000/oauth/hubspot/callback",
+    "http://localhost:8000/oauth/fathom/callback",
+    "http://localhost:8000/oauth/callback",
+    "http://localhost:3000/oauth/callback",
+)
 
 
 @dataclass(frozen=True)
@@ -39,8 +46,14 @@ class SandboxSettings:
     accounts: int = 3
     engagements_per_account: int = 1000
     owners_per_account: int = 8
-    # Share of engagements per HubSpot object type. Add a type here when its generator exists.
-    engagement_mix: dict[str, float] = field(default_factory=lambda: {"calls": 1.0})
+    # Share of engagements per HubSpot object type (calls and logged emails dominate real portals).
+    engagement_mix: dict[str, float] = field(default_factory=lambda: {
+        "calls": 0.32, "emails": 0.33, "notes": 0.15, "tasks": 0.12, "meetings": 0.08,
+    })
+    # CRM records per account; None scales with the engagements (see crm_record_counts).
+    contacts_per_account: int | None = None
+    companies_per_account: int | None = None
+    deals_per_account: int | None = None
     history_days: int = 365
     anchor_ms: int = field(default_factory=lambda: parse_iso_to_ms(DEFAULT_ANCHOR))
     archived_fraction: float = 0.03
@@ -58,11 +71,73 @@ class SandboxSettings:
     # types property values as plain strings; "omit" leaves them out for strict schema checks.
     hubspot_null_properties: str = "null"
     rate_limits_enabled: bool = True
+    # POST /crm/v4/associations/{from}/{to}/batch/read: associations per input before its own
+    # `paging.next.after` (undocumented; v3 association endpoints stopped at 500).
+    hubspot_association_page_size: int = 500
+    # CRM search (provider-apis.md A2/A3): its own per-portal bucket, outside the burst window.
+    hubspot_search_rate_limit: int = 5  # requests per second
+    # Aug-2024 changelog: 5 groups, 10 filters per group, 25 in total; the spec text says 6 groups.
+    hubspot_search_max_filter_groups: int = 5
+    hubspot_search_max_filters_per_group: int = 10
+    hubspot_search_max_filters_total: int = 25
+    # "It may take a few moments" before changes reach search and v1 modified/after: rows
+    # modified less than this long before the sandbox clock (store.now_ms) stay hidden there.
+    # Tests pass 0 (conftest) so fresh sandboxes answer completely at once.
+    hubspot_search_index_delay_ms: int = 2000
+
+    # --- Aircall behaviour (provider-apis.md B2) ---
+    aircall_calls_per_account: int = 500
+    # 60/min per company per the help centre; one write-up quotes 120/min, so it is a knob.
+    aircall_rate_limit: int = 60
+    aircall_window_seconds: float = 60.0
+    # per_page > 50: Aircall caps it ("clamp"); "error" answers 400 for strict clients' tests.
+    aircall_per_page_over_max: str = "clamp"
+    # A page starting past the 10,000-record cap: 400 ("error") or an empty page ("empty").
+    aircall_page_cap: str = "error"
+
+    # --- OAuth (HubSpot A1, Fathom B1): each account's app at both providers ---
+    # Exact-match allow list (HubSpot allows http://localhost for testing, not IP addresses).
+    oauth_redirect_uris: tuple[str, ...] = DEFAULT_OAUTH_REDIRECT_URIS
+    # Scopes the HubSpot app marks required: all must be in the authorize request's `scope`.
+    hubspot_oauth_required_scopes: tuple[str, ...] = ("oauth", "crm.objects.contacts.read")
+    # Access token lifetime; HubSpot's is 30 minutes. Tests pass a few seconds.
+    hubspot_token_ttl_seconds: int = 1800
+    # Undocumented (A1): "same" returns the same refresh token; "rotate" a new one and kills the old.
+    hubspot_refresh_rotation: str = "same"
+    # Deny on the consent page: redirect with error=access_denied (True), or, as the quickstart
+    # guide says ("no request is made to the redirect URI"), stay on the page (False).
+    hubspot_deny_redirect: bool = True
+
+    # --- Fathom behaviour (provider-apis.md B1) ---
+    fathom_meetings_per_account: int = 150
+    fathom_rate_limit: int = 60
+    fathom_window_seconds: float = 60.0
+    fathom_token_ttl_seconds: int = 86400  # one client observed expires_in=86400
+    # include_transcript/include_summary are "unavailable for OAuth connected apps" (SDK docs);
+    # what happens is undocumented: leave them out ("omit") or answer 400 ("error").
+    fathom_oauth_includes: str = "omit"
+
+    # --- fault injection (POST /_sandbox/faults); None = derive from `seed` ---
+    fault_seed: int | None = None
 
     # --- latency model (on in benchmarks, off in unit tests) ---
     latency_enabled: bool = False
     latency_fixed_ms: float = 40.0
     latency_jitter_ms: float = 30.0
+
+    def crm_record_counts(self) -> dict[str, int]:
+        """Contacts, companies and deals per account: explicit counts, or about one contact per
+        five engagements, four contacts per company and one deal per two companies."""
+        contacts = self.contacts_per_account
+        if contacts is None:
+            contacts = -(-self.engagements_per_account // 5)
+        companies = self.companies_per_account
+        if companies is None:
+            companies = -(-contacts // 4)
+        deals = self.deals_per_account
+        if deals is None:
+            deals = -(-companies // 2)
+        return {"companies": companies, "contacts": contacts, "deals": deals}
 
     def with_tier(self, tier: str) -> SandboxSettings:
         burst, daily = HUBSPOT_TIERS[tier]
@@ -86,3 +161,36 @@ class SandboxSettings:
             raise ValueError("hubspot_null_properties must be 'null' or 'omit'")
         if abs(sum(self.engagement_mix.values()) - 1.0) > 1e-9:
             raise ValueError("engagement_mix shares must add up to 1")
+        if any(n is not None and n < 0 for n in (self.contacts_per_account, self.companies_per_account,
+                                                 self.deals_per_account)):
+            raise ValueError("contacts, companies and deals must be >= 0")
+        if self.hubspot_association_page_size < 1:
+            raise ValueError("the association page size must be positive")
+        if self.hubspot_search_rate_limit < 1:
+            raise ValueError("the search rate limit must be positive")
+        if min(self.hubspot_search_max_filter_groups, self.hubspot_search_max_filters_per_group,
+               self.hubspot_search_max_filters_total) < 1:
+            raise ValueError("search filter limits must be positive")
+        if self.hubspot_search_index_delay_ms < 0:
+            raise ValueError("the search indexing delay must be >= 0")
+        if self.aircall_calls_per_account < 0:
+            raise ValueError("aircall calls must be >= 0")
+        if self.aircall_rate_limit < 1 or self.aircall_window_seconds <= 0:
+            raise ValueError("the Aircall rate limit and window must be positive")
+        if self.aircall_per_page_over_max not in ("clamp", "error"):
+            raise ValueError("aircall_per_page_over_max must be 'clamp' or 'error'")
+        if self.aircall_page_cap not in ("error", "empty"):
+            raise ValueError("aircall_page_cap must be 'error' or 'empty'")
+        if not self.oauth_redirect_uris or any(
+                not uri.startswith(("http://", "https://")) for uri in self.oauth_redirect_uris):
+            raise ValueError("OAuth redirect URIs must be http(s) URLs")
+        if self.hubspot_token_ttl_seconds < 1 or self.fathom_token_ttl_seconds < 1:
+            raise ValueError("token lifetimes must be at least 1 second")
+        if self.hubspot_refresh_rotation not in ("same", "rotate"):
+            raise ValueError("hubspot_refresh_rotation must be 'same' or 'rotate'")
+        if self.fathom_meetings_per_account < 0:
+            raise ValueError("fathom meetings must be >= 0")
+        if self.fathom_rate_limit < 1 or self.fathom_window_seconds <= 0:
+            raise ValueError("the Fathom rate limit and window must be positive")
+        if self.fathom_oauth_includes not in ("omit", "error"):
+            raise ValueError("fathom_oauth_includes must be 'omit' or 'error'")

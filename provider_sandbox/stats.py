@@ -6,7 +6,11 @@ handlers enrich the record through the ASGI scope:
 - `scope[ENDPOINT_KEY]`: a stable label such as "GET /crm/v3/objects/calls"; otherwise the
   matched route's path template, or the raw path when nothing matched;
 - `scope[ACCOUNT_KEY]`: (provider, account key) once the request is authenticated, which feeds
-  the per-account 429 count and the peak requests per rate-limit window.
+  the per-account 429 count and the peak requests per rate-limit window;
+- `scope[FAULTS_KEY]`: the kinds of faults injected into this request (faults.note_fault). They
+  are counted apart, and an injected 429 is not a rate-limit refusal (`rate_limited.injected`).
+
+A request the client abandoned before any response started (a hung request) is counted as 499.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ENDPOINT_KEY = "sandbox.endpoint"
 ACCOUNT_KEY = "sandbox.account"
+FAULTS_KEY = "sandbox.faults"
+CLIENT_GONE = 499  # nginx's "client closed request": no response was ever started
 ADMIN_PREFIX = "/_sandbox"
 
 
@@ -38,14 +44,25 @@ class RequestStats:
         self.by_endpoint: dict[str, Counter[int]] = defaultdict(Counter)
         self.rate_limited = 0
         self.rate_limited_by_account: Counter[str] = Counter()
+        self.rate_limited_injected = 0
+        self.faults_by_kind: Counter[str] = Counter()
+        self.faults_by_endpoint: dict[str, Counter[str]] = defaultdict(Counter)
         self.requests_by_account: Counter[str] = Counter()
         self._recent: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._peak: dict[tuple[str, str], int] = defaultdict(int)
 
-    def record(self, endpoint: str, status: int, account: tuple[str, str] | None) -> None:
+    def record(self, endpoint: str, status: int, account: tuple[str, str] | None,
+               faults: list[str] | None = None) -> None:
         self.total += 1
         self.by_endpoint[endpoint][status] += 1
-        if status == 429:
+        injected_429 = False
+        for kind in faults or ():
+            self.faults_by_kind[kind] += 1
+            self.faults_by_endpoint[endpoint][kind] += 1
+            injected_429 = injected_429 or kind == "status_429"
+        if injected_429:
+            self.rate_limited_injected += 1
+        elif status == 429:
             self.rate_limited += 1
         if account is None:
             return
@@ -79,6 +96,15 @@ class RequestStats:
             "rate_limited": {
                 "total": self.rate_limited,
                 "by_account": dict(sorted(self.rate_limited_by_account.items())),
+                "injected": self.rate_limited_injected,
+            },
+            "faults_injected": {
+                "total": sum(self.faults_by_kind.values()),
+                "by_kind": dict(sorted(self.faults_by_kind.items())),
+                "by_endpoint": {
+                    endpoint: dict(sorted(kinds.items()))
+                    for endpoint, kinds in sorted(self.faults_by_endpoint.items())
+                },
             },
             "peak_requests_per_window": dict(peaks),
         }
@@ -96,17 +122,20 @@ class StatsMiddleware:
             await self.app(scope, receive, send)
             return
         status = 500  # what the client sees if the app raises before starting a response
+        responded = False
 
         async def capture_status(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
             await send(message)
 
         try:
             await self.app(scope, receive, capture_status)
+            if not responded:  # returned without answering: the client went away first
+                status = CLIENT_GONE
         finally:
-            self.stats.record(_endpoint_label(scope), status, scope.get(ACCOUNT_KEY))
+            self.stats.record(_endpoint_label(scope), status, scope.get(ACCOUNT_KEY), scope.get(FAULTS_KEY))
 
 
 def _endpoint_label(scope: Scope) -> str:

@@ -12,9 +12,12 @@ search and keeps it stable while records are archived or modified during a clien
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from provider_sandbox.hubspot.association_graph import AssociationGraph
 
 # Rows scanned per step when looking for the next page of a filtered listing.
 _SEARCH_CHUNK = 1024
@@ -38,6 +41,9 @@ class HubSpotOwner:
     rep: Rep
     created_ms: int
     updated_ms: int
+    # A deactivated user: listed by `GET /crm/v3/owners?archived=true` only, yet still the
+    # owner of the records they had.
+    archived: bool = False
 
 
 @dataclass
@@ -86,6 +92,40 @@ class ObjectTable:
         return self.archived == archived
 
 
+@dataclass(frozen=True)
+class OAuthApp:
+    """An account's OAuth app registration at one provider (oauth.py): what the authorize and
+    token endpoints check. Every listed scope in `required_scopes` must be requested."""
+
+    client_id: str
+    client_secret: str
+    redirect_uris: tuple[str, ...]  # exact-match allow list
+    required_scopes: tuple[str, ...]
+    name: str
+
+
+@dataclass(frozen=True)
+class FathomUser:
+    """A rep as a Fathom user: `email` as typed at sign-up, so its letter case may differ from
+    the HubSpot owner's; `team` is None for users on no team."""
+
+    rep_index: int  # index into Account.reps
+    name: str
+    email: str
+    team: str | None
+
+
+@dataclass
+class FathomWorkspace:
+    """One account's Fathom: the API key and OAuth app of its owner (users[0]), who sees every
+    meeting, and the meetings as an `ObjectTable` rendered on demand (fathom/render.py)."""
+
+    api_key: str
+    oauth_app: OAuthApp
+    users: list[FathomUser]
+    meetings: ObjectTable
+
+
 @dataclass
 class HubSpotPortal:
     hub_id: int
@@ -95,6 +135,49 @@ class HubSpotPortal:
     # Call outcome GUID -> label: the six HubSpot defaults plus this portal's custom ones.
     call_dispositions: dict[str, str]
     objects: dict[str, ObjectTable] = field(default_factory=dict)
+    # Record-to-record associations by row (hubspot/association_graph.py).
+    associations: AssociationGraph = field(default_factory=AssociationGraph)
+    # The account's public OAuth app, installed into this portal (hubspot/oauth.py).
+    oauth_app: OAuthApp | None = None
+
+
+@dataclass(frozen=True)
+class AircallUser:
+    """A rep as an Aircall user. Aircall keeps the email as typed at invite time, so its letter
+    case may differ from the HubSpot owner's (clients must match emails case-insensitively)."""
+
+    id: int
+    rep: Rep
+    email: str
+    created_ms: int
+    team: int  # index into AircallCompany.teams
+
+
+@dataclass(frozen=True)
+class AircallNumber:
+    id: int
+    name: str
+    digits: str  # formatted like Aircall shows it: "+1 415-555-0100"
+    country: str  # ISO 3166 alpha-2
+    time_zone: str
+    created_ms: int
+
+
+@dataclass
+class AircallCompany:
+    """One account's Aircall company: Basic-auth credentials, users, numbers and calls.
+
+    `calls` is an `ObjectTable` whose `created_ms` is `started_at` (whole seconds) and whose ids
+    grow with it, so a `from`/`to` window is a binary search. Other call times are stored as
+    offsets from `started_at`, which keeps rows relocatable when `advance` clones them."""
+
+    company_id: int
+    api_id: str
+    api_token: str
+    users: list[AircallUser]
+    numbers: list[AircallNumber]
+    teams: list[str]
+    calls: ObjectTable
 
 
 @dataclass
@@ -106,6 +189,8 @@ class Account:
     domain: str
     reps: list[Rep]
     hubspot: HubSpotPortal
+    aircall: AircallCompany | None = None
+    fathom: FathomWorkspace | None = None
 
 
 @dataclass
@@ -114,9 +199,32 @@ class SandboxStore:
     anchor_ms: int
     accounts: list[Account]
     _by_key: dict[str, Account] = field(init=False, repr=False)
+    # The sandbox clock (see now_ms): wall-clock origin and the total jumps made by advance_clock.
+    _clock_origin: float = field(init=False, repr=False, default_factory=time.monotonic)
+    _clock_offset_ms: int = field(init=False, repr=False, default=0)
 
     def __post_init__(self) -> None:
         self._by_key = {account.key: account for account in self.accounts}
 
     def account(self, key: str) -> Account:
         return self._by_key[key]
+
+    def now_ms(self) -> int:
+        """The sandbox's "now" in epoch ms: the anchor when the store was built, running at
+        wall-clock speed, plus every `advance_clock` jump. Mutations should stamp `modified_ms`
+        at or before it; search's indexing delay and v1 `modified/after` hide rows modified
+        within `hubspot_search_index_delay_ms` of it."""
+        elapsed_ms = int((time.monotonic() - self._clock_origin) * 1000)
+        return self.anchor_ms + self._clock_offset_ms + elapsed_ms
+
+    def advance_clock(self, ms: int) -> None:
+        """Jump the clock forward (simulated time passing, e.g. before a mutation batch)."""
+        if ms < 0:
+            raise ValueError("the sandbox clock only moves forward")
+        self._clock_offset_ms += ms
+
+    def simulated_ms(self) -> int:
+        """The anchor plus every `advance_clock` jump, without wall-clock drift (<= now_ms()).
+        `POST /_sandbox/advance` stamps its changes from it, so they depend only on the seed and
+        the calls made, not on when they were made."""
+        return self.anchor_ms + self._clock_offset_ms

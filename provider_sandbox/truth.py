@@ -15,8 +15,11 @@ import hashlib
 
 import numpy as np
 
+from provider_sandbox.aircall.truth import aircall_summary
+from provider_sandbox.fathom.truth import fathom_summary
+from provider_sandbox.hubspot.association_views import association_summary
 from provider_sandbox.hubspot.objects import OBJECT_KINDS
-from provider_sandbox.store import ObjectTable, SandboxStore
+from provider_sandbox.store import Account, ObjectTable, SandboxStore
 from provider_sandbox.timefmt import iso_ms
 
 CHECKSUM_DEFINITION = (
@@ -54,6 +57,30 @@ class GroundTruth:
         self._cache[cache_key] = (table.version, summary)
         return summary
 
+    def fathom_section(self, account: Account) -> dict:
+        """{"fathom": summary} when the account has a Fathom workspace (see fathom/truth.py)."""
+        if account.fathom is None:
+            return {}
+        cache_key = (account.key, "fathom")
+        cached = self._cache.get(cache_key)
+        if cached and cached[0] == account.fathom.meetings.version:
+            return cached[1]
+        section = {"fathom": fathom_summary(account.fathom, checksum)}
+        self._cache[cache_key] = (account.fathom.meetings.version, section)
+        return section
+
+    def aircall_section(self, account: Account) -> dict:
+        """{"aircall": summary} when the account has an Aircall company (see aircall/truth.py)."""
+        if account.aircall is None:
+            return {}
+        cache_key = (account.key, "aircall")
+        cached = self._cache.get(cache_key)
+        if cached and cached[0] == account.aircall.calls.version:
+            return cached[1]
+        section = {"aircall": aircall_summary(account.aircall, checksum)}
+        self._cache[cache_key] = (account.aircall.calls.version, section)
+        return section
+
     def snapshot(self) -> dict:
         return {
             "seed": self._store.seed,
@@ -64,10 +91,13 @@ class GroundTruth:
                     "hubspot": {
                         "hub_id": account.hubspot.hub_id,
                         "objects": {
-                            name: self.table_summary(account.key, table)
+                            name: {**self.table_summary(account.key, table),
+                                   "associations": association_summary(account, name)}
                             for name, table in sorted(account.hubspot.objects.items())
                         },
                     },
+                    **self.aircall_section(account),
+                    **self.fathom_section(account),
                 }
                 for account in self._store.accounts
             },

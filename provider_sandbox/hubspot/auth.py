@@ -7,7 +7,7 @@ an expiry and `revoke()` them. Every HubSpot route starts with `authenticate()`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from starlette.requests import Request
@@ -25,6 +25,11 @@ class HubSpotGrant:
     account_key: str
     kind: TokenKind
     expires_at: float | None = None  # unix seconds; None never expires (private-app tokens)
+    # OAuth only (hubspot/oauth.py): granted scopes, installing user, issuing app.
+    scopes: tuple[str, ...] = ()
+    user_id: int | None = None
+    user: str | None = None
+    client_id: str | None = None
 
 
 class HubSpotTokenRegistry:
@@ -38,7 +43,15 @@ class HubSpotTokenRegistry:
         self._grants[token] = grant
 
     def revoke(self, token: str) -> None:
-        self._grants.pop(token, None)
+        """A revoked OAuth token is kept as expired-now, so its next use gets 401
+        EXPIRED_AUTHENTICATION (what clients of a revoked install see), not "not found"."""
+        grant = self._grants.get(token)
+        if grant is None or grant.kind != "oauth":
+            self._grants.pop(token, None)
+            return
+        now = time.time()
+        if grant.expires_at is None or grant.expires_at > now:
+            self._grants[token] = replace(grant, expires_at=now)
 
     def lookup(self, token: str) -> HubSpotGrant | None:
         return self._grants.get(token)

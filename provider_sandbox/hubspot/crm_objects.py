@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from provider_sandbox.hubspot.association_views import v3_inline
 from provider_sandbox.hubspot.auth import Caller, authenticate
 from provider_sandbox.hubspot.errors import hubspot_error, validation_error
 from provider_sandbox.hubspot.objects import ObjectKind, resolve
@@ -67,8 +68,10 @@ async def list_objects(request: Request) -> Response:
     association_types = split_list_param(request, "associations")
     keep_nulls = state.settings.hubspot_null_properties == "null"
     rows, next_id = table.page(start_id, limit, archived)
+    base_url = str(request.base_url)
     results = [
-        _render(kind, state.store.seed, caller, table, row, wanted, wanted_set, association_types, keep_nulls)
+        _render(kind, state.store.seed, caller, table, row, wanted, wanted_set, association_types, keep_nulls,
+                base_url=base_url)
         for row in rows
     ]
     body: dict = {"results": results}
@@ -114,12 +117,13 @@ def _wanted_properties(kind: ObjectKind, requested: list[str]) -> tuple[str, ...
     # the record has no value). Names the kind does not know are dropped when rendering.
     if not requested:
         return kind.default_properties
-    return tuple(dict.fromkeys((*kind.default_properties, *requested)))
+    return tuple(dict.fromkeys((*kind.always_properties, *requested)))
 
 
 def _render(
     kind: ObjectKind, seed: int, caller: Caller, table: ObjectTable, row: int,
     wanted: tuple[str, ...], wanted_set: frozenset[str], association_types: list[str], keep_nulls: bool,
+    base_url: str = "",
 ) -> dict:
     values = kind.property_values(seed, caller.account, table, row, wanted_set)
     archived = bool(table.archived[row])
@@ -137,11 +141,8 @@ def _render(
     if archived:
         result["archivedAt"] = iso_ms(table.archived_ms[row])
     if association_types:
-        linked = kind.associations(caller.account, table, row, association_types)
+        # At most 100 per type inline, then a paging link (association_views.V3_INLINE_LIMIT).
+        linked = v3_inline(caller.account, kind.name, row, association_types, base_url)
         if linked:
-            result["associations"] = {
-                to_type: {"results": [{"id": to_id, "type": label} for to_id, label in pairs]}
-                for to_type, pairs in linked.items()
-                if pairs
-            }
+            result["associations"] = linked
     return result

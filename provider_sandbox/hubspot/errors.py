@@ -52,18 +52,26 @@ def missing_credentials() -> JSONResponse:
 
 
 def expired_token(minutes_ago: int) -> JSONResponse:
+    # Observed wording switches unit: "expired 5 minute(s) ago", "5 hour(s) ago", "19884 day(s) ago".
+    if minutes_ago >= 1440:
+        age = f"{minutes_ago // 1440} day(s)"
+    elif minutes_ago >= 60:
+        age = f"{minutes_ago // 60} hour(s)"
+    else:
+        age = f"{minutes_ago} minute(s)"
     return hubspot_error(
         401, "EXPIRED_AUTHENTICATION",
-        f"The OAuth token used to make this call expired {minutes_ago} minute(s) ago.",
+        f"The OAuth token used to make this call expired {age} ago.",
     )
 
 
 def rate_limited(policy: str, group: str, headers: Mapping[str, str]) -> JSONResponse:
     """The 429 body from provider-apis.md A3 (not the `Error` schema: HubSpot sends this one)."""
-    message = (
-        "You have reached your daily limit." if policy == "DAILY"
-        else "You have reached your ten_secondly_rolling limit."
-    )
+    message = {
+        "DAILY": "You have reached your daily limit.",
+        # CRM search's per-second bucket answers in the older per-second wording.
+        "SECONDLY": "You have reached your secondly limit.",
+    }.get(policy, "You have reached your ten_secondly_rolling limit.")
     body = {
         "status": "error",
         "message": message,

@@ -18,6 +18,7 @@ from provider_sandbox.ratelimit import DailyQuota, RollingWindowLimiter
 from provider_sandbox.settings import SandboxSettings
 
 PREFIX = "X-HubSpot-RateLimit-"
+SEARCH_WINDOW_SECONDS = 1.0
 
 
 class HubSpotRateLimits:
@@ -26,6 +27,8 @@ class HubSpotRateLimits:
         self.send_retry_after = settings.hubspot_retry_after
         self.burst = RollingWindowLimiter(settings.hubspot_burst_limit, settings.hubspot_window_seconds)
         self.daily = DailyQuota(settings.hubspot_daily_limit)
+        # CRM search has its own per-second bucket and sends no X-HubSpot-RateLimit headers.
+        self.search = RollingWindowLimiter(settings.hubspot_search_rate_limit, SEARCH_WINDOW_SECONDS)
 
     def admit(self, caller: Caller) -> tuple[dict[str, str], Response | None]:
         """Count one request: (headers for the response, or the 429 to send instead)."""
@@ -50,6 +53,17 @@ class HubSpotRateLimits:
         daily_left = self.daily.consume(key) if private_app else None
         return self._headers(decision.remaining, daily_remaining=daily_left), None
 
+    def admit_search(self, caller: Caller) -> Response | None:
+        """Count one CRM search request against its own bucket (not the burst window or the
+        daily quota): None to proceed, or HubSpot's 429 (without rate-limit headers)."""
+        if not self.enabled:
+            return None
+        decision = self.search.acquire(caller.account.key)
+        if decision.allowed:
+            return None
+        group = f"publicapi:crm-search:{caller.account.hubspot.hub_id}"
+        return rate_limited("SECONDLY", group, self._with_retry_after({}, decision.retry_after_s))
+
     def _headers(self, remaining: int, daily_remaining: int | None) -> dict[str, str]:
         headers = {
             f"{PREFIX}Interval-Milliseconds": str(int(self.burst.window_seconds * 1000)),
@@ -69,3 +83,4 @@ class HubSpotRateLimits:
     def reset(self) -> None:
         self.burst.reset()
         self.daily.reset()
+        self.search.reset()

@@ -75,9 +75,13 @@ def test_accounts_list_credentials_and_owners(sandbox):
 def test_truth_shape(sandbox):
     truth = sandbox.admin("truth")
     assert truth["seed"] == 7
-    calls = truth["accounts"]["account-1"]["hubspot"]["objects"]["calls"]
-    assert set(calls) == {"count", "archived_count", "checksum", "archived_checksum", "duration_ms_sum"}
-    assert calls["count"] + calls["archived_count"] == 1500
+    objects = truth["accounts"]["account-1"]["hubspot"]["objects"]
+    calls = objects["calls"]
+    assert set(calls) == {"count", "archived_count", "checksum", "archived_checksum", "duration_ms_sum",
+                          "associations"}
+    # --engagements is the total over the engagement types
+    engagements = ("calls", "emails", "meetings", "notes", "tasks")
+    assert sum(objects[t]["count"] + objects[t]["archived_count"] for t in engagements) == 1500
 
 
 def test_stats_count_requests_and_can_be_reset(start_sandbox):

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from provider_sandbox.hubspot.objects.base import ObjectKind
 from provider_sandbox.hubspot.objects.calls import CallKind
+from provider_sandbox.hubspot.objects.companies import CompanyKind
+from provider_sandbox.hubspot.objects.contacts import ContactKind
+from provider_sandbox.hubspot.objects.deals import DealKind
+from provider_sandbox.hubspot.objects.emails import EmailKind
+from provider_sandbox.hubspot.objects.meetings import MeetingKind
+from provider_sandbox.hubspot.objects.notes import NoteKind
+from provider_sandbox.hubspot.objects.tasks import TaskKind
 
 OBJECT_KINDS: dict[str, ObjectKind] = {}
 _LOOKUP: dict[str, ObjectKind] = {}
@@ -25,5 +32,9 @@ def resolve(object_type: str) -> ObjectKind | None:
 
 
 register(CallKind())
+for _kind in (EmailKind(), MeetingKind(), NoteKind(), TaskKind(), ContactKind(), CompanyKind(), DealKind()):
+    register(_kind)
+# Generated in this order: contacts pick companies, deals pick companies, engagements come last.
+CRM_RECORD_TYPES = ("companies", "contacts", "deals")
 
-__all__ = ["OBJECT_KINDS", "ObjectKind", "register", "resolve"]
+__all__ = ["CRM_RECORD_TYPES", "OBJECT_KINDS", "ObjectKind", "register", "resolve"]

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from provider_sandbox.hubspot.columns import SearchColumn, base_search_columns
+from provider_sandbox.hubspot.objects.schema import PropertyDef, custom_values, portal_custom_properties
+from provider_sandbox.hubspot.v1_metadata import V1_ENGAGEMENT_TYPES, default_v1_metadata
 from provider_sandbox.seeding import derive_int
 from provider_sandbox.store import ObjectTable
 from provider_sandbox.timefmt import iso_ms
@@ -37,6 +40,10 @@ class ObjectKind(ABC):
     aliases: ClassVar[tuple[str, ...]] = ()  # other accepted URL names, e.g. ("call",)
     # Returned when the client sends no `properties` parameter (true for engagement objects).
     default_properties: ClassVar[tuple[str, ...]] = ("hs_createdate", "hs_lastmodifieddate", "hs_object_id")
+    # Returned with whatever `properties` the client asks for (contacts say createdate instead).
+    always_properties: ClassVar[tuple[str, ...]] = ("hs_createdate", "hs_lastmodifieddate", "hs_object_id")
+    # HubSpot-defined properties, as the properties endpoints describe them (objects/schema.py).
+    property_defs: ClassVar[tuple[PropertyDef, ...]] = ()
 
     @abstractmethod
     def generate(self, settings: SandboxSettings, account: Account, count: int) -> ObjectTable:
@@ -62,17 +69,45 @@ class ObjectKind(ABC):
         }
         if wanted is None or not wanted <= BASE_PROPERTIES:
             values.update(self.own_properties(seed, account, table, row, wanted))
+            # The portal's custom properties (schema.py), rendered only when asked for.
+            custom = portal_custom_properties(seed, account.key, self.name)
+            if custom.names and (wanted is None or not wanted.isdisjoint(custom.names)):
+                values.update(custom_values(seed, account.key, self.name, int(table.ids[row]),
+                                            int(table.revision[row]), custom))
         return values
+
+    def definitions(self, seed: int, account: Account) -> tuple[PropertyDef, ...]:
+        """This portal's HubSpot-defined properties; override when options vary per portal."""
+        return self.property_defs
 
     def associations(
         self, account: Account, table: ObjectTable, row: int, to_types: list[str]
     ) -> dict[str, list[tuple[str, str]]]:
-        """Associated ids per requested type as (id, association label). None exist yet."""
-        return {}
+        """Every visible associated id per requested type (plural name) as (id, v3 type name),
+        unpaged; unknown types are ignored. See hubspot/association_views.py."""
+        from provider_sandbox.hubspot.association_views import associated_ids  # imports the registry
+
+        return associated_ids(account, self.name, row, to_types)
 
     def truth_extras(self, table: ObjectTable, rows: np.ndarray) -> Mapping[str, int]:
         """Extra ground-truth aggregates over the given (non-archived) rows, e.g. sums."""
         return {}
+
+    def search_columns(self, account: Account, table: ObjectTable) -> dict[str, SearchColumn]:
+        """Properties CRM search filters and sorts on with numpy over the table's arrays (see
+        hubspot/columns.py). Other properties still work but are evaluated row by row, so
+        override this (extending super()'s dict) for properties clients filter on."""
+        return base_search_columns(account, table)
+
+    @property
+    def v1_type(self) -> str | None:
+        """`engagement.type` in the legacy v1 engagements API, None if not an engagement."""
+        return V1_ENGAGEMENT_TYPES.get(self.name)
+
+    def v1_metadata(self, seed: int, account: Account, table: ObjectTable, row: int) -> dict:
+        """The v1 engagement's type-specific `metadata`; by default mapped from this kind's v3
+        properties (hubspot/v1_metadata.py). Override to add keys without a v3 property."""
+        return default_v1_metadata(self, seed, account, table, row)
 
     # --- helpers for subclasses -------------------------------------------------------------
 
@@ -101,6 +136,11 @@ def assemble_table(
 
     edited = rng.random(count) < _EDITED_FRACTION
     edit_delay = rng.integers(1, _MAX_EDIT_DELAY_MS, count, dtype=np.int64)
+    # Fold edits that would land after the anchor back into [created, anchor]: clipping them to
+    # the anchor put >10,000 rows of a 1M portal on one millisecond, which no search window
+    # on hs_lastmodifieddate can split under the 10k cap.
+    room = np.maximum(anchor - created, 1)
+    edit_delay = np.where(edit_delay < room, edit_delay, edit_delay % room)
     modified = np.where(edited, np.minimum(created + edit_delay, anchor), created)
 
     archived = rng.random(count) < settings.archived_fraction

@@ -7,8 +7,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from provider_sandbox.hubspot.columns import SearchColumn
+from provider_sandbox.hubspot.objects import schema
+from provider_sandbox.hubspot.objects.activity import first_contact
 from provider_sandbox.hubspot.objects.base import DAY_MS, ObjectKind, PropertyValues, assemble_table
-from provider_sandbox.seeding import numpy_rng, record_rng
+from provider_sandbox.hubspot.objects.contacts import contact_identity
+from provider_sandbox.seeding import derive_uuid, numpy_rng, record_rng
 from provider_sandbox.store import ObjectTable
 from provider_sandbox.timefmt import iso_ms
 from provider_sandbox.vocabulary import (
@@ -59,6 +63,31 @@ class CallKind(ObjectKind):
         "hs_call_recording_url", "hs_call_source", "hs_call_callee_object_id",
         "hs_call_callee_object_type", "hubspot_owner_id",
     )
+
+    def definitions(self, seed: int, account: Account) -> tuple[schema.PropertyDef, ...]:
+        # Outcomes are per portal: the six defaults plus its custom GUIDs.
+        outcomes = tuple(account.hubspot.call_dispositions.items())
+        group = "call"
+        return (
+            *schema.engagement_definitions(),
+            schema.text("hs_call_title", "Call Title", group),
+            schema.html("hs_call_body", "Call notes", group),
+            schema.enum("hs_call_direction", "Call direction", group, schema.choices("INBOUND", "OUTBOUND")),
+            schema.number("hs_call_duration", "Call duration", group, display_hint="duration",
+                          description="Duration of the call in milliseconds."),
+            schema.enum("hs_call_disposition", "Call outcome", group, outcomes),
+            schema.enum("hs_call_status", "Call status", group, schema.choices(*CALL_STATUSES)),
+            schema.PropertyDef("hs_call_from_number", "From number", "string", "phonenumber", group,
+                               display_hint="phone_number"),
+            schema.PropertyDef("hs_call_to_number", "To number", "string", "phonenumber", group,
+                               display_hint="phone_number"),
+            schema.text("hs_call_recording_url", "Recording URL", group),
+            schema.enum("hs_call_source", "Call source", group,
+                        schema.choices("CRM_UI", "INTEGRATIONS_PLATFORM"), read_only=True),
+            schema.number("hs_call_callee_object_id", "Callee object id", group, read_only=True),
+            schema.enum("hs_call_callee_object_type", "Callee object type", group,
+                        (("CONTACT", "Contact"), ("COMPANY", "Company")), read_only=True),
+        )
 
     def generate(self, settings: SandboxSettings, account: Account, count: int) -> ObjectTable:
         rng = numpy_rng(settings.seed, account.key, self.name)
@@ -126,11 +155,15 @@ class CallKind(ObjectKind):
             "hs_call_recording_url": (
                 f"https://recordings.sandbox.test/{portal.hub_id}/{record_id}.mp3" if recorded else None
             ),
-            # Filled in once contacts are generated; HubSpot leaves them empty for unknown callees.
+            # The first associated contact; HubSpot leaves them empty for unknown callees.
             "hs_call_callee_object_id": None,
             "hs_call_callee_object_type": None,
             "hubspot_owner_id": owner.id if owner else None,
         }
+        callee = first_contact(account, self.name, row)
+        if callee is not None:
+            values["hs_call_callee_object_id"] = str(int(portal.objects["contacts"].ids[callee]))
+            values["hs_call_callee_object_type"] = "CONTACT"
         if wanted is not None and wanted.isdisjoint(_TEXT_PROPERTIES):
             return values  # the text below is about two thirds of the rendering cost
 
@@ -138,6 +171,9 @@ class CallKind(ObjectKind):
         rnd = record_rng(seed, account.key, self.name, record_id, int(table.revision[row]))
         contact = f"{rnd.choice(CONTACT_FIRST_NAMES)} {rnd.choice(CONTACT_LAST_NAMES)}"
         company = rnd.choice(PROSPECT_COMPANIES)
+        if callee is not None:  # drawn above all the same, so the rest of the text stays put
+            first, last, _ = contact_identity(account, portal.objects["contacts"], callee)
+            contact = f"{first} {last}"
         counterpart = _phone_number(rnd)
         rep_line = owner.rep.phone if owner else f"+1{_AREA_CODES[portal.hub_id % len(_AREA_CODES)]}5550100"
         if inbound:
@@ -161,6 +197,37 @@ class CallKind(ObjectKind):
 
     def truth_extras(self, table: ObjectTable, rows: np.ndarray) -> Mapping[str, int]:
         return {"duration_ms_sum": int(table.columns["duration_ms"][rows].sum(dtype=np.int64))}
+
+    def search_columns(self, account: Account, table: ObjectTable) -> dict[str, SearchColumn]:
+        cols = table.columns
+        dispositions: dict[int, str | None] = dict(enumerate(account.hubspot.call_dispositions))
+        dispositions[NO_DISPOSITION] = None
+        return {
+            **super().search_columns(account, table),
+            "hs_call_duration": SearchColumn.number(cols["duration_ms"]),
+            "hs_call_disposition": SearchColumn.enum(cols["disposition"], dispositions),
+            "hs_call_status": SearchColumn.enum(cols["status"], dict(enumerate(CALL_STATUSES))),
+            "hs_call_direction": SearchColumn.enum(cols["direction"], {OUTBOUND: "OUTBOUND", INBOUND: "INBOUND"}),
+        }
+
+    def v1_metadata(self, seed: int, account: Account, table: ObjectTable, row: int) -> dict:
+        values = self.own_properties(seed, account, table, row, None)  # one render for every key
+        metadata = {
+            "toNumber": values["hs_call_to_number"],
+            "fromNumber": values["hs_call_from_number"],
+            "status": values["hs_call_status"],
+            "durationMilliseconds": int(table.columns["duration_ms"][row]),
+            "recordingUrl": values["hs_call_recording_url"],
+            "body": values["hs_call_body"],
+            "title": values["hs_call_title"],
+            "disposition": values["hs_call_disposition"],
+        }
+        if values["hs_call_source"] == "INTEGRATIONS_PLATFORM":
+            # Calls logged by a calling integration carry its call id and account in v1 only.
+            record_id = int(table.ids[row])
+            metadata["externalId"] = str(derive_uuid(seed, account.key, self.name, record_id, "external-id"))
+            metadata["externalAccountId"] = str(account.hubspot.app_id)
+        return {key: value for key, value in metadata.items() if value is not None}
 
 
 def _phone_number(rnd) -> str:

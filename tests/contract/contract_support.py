@@ -1,0 +1,338 @@
+"""Support for the contract tests: recorded SDK traffic, HubSpot's OpenAPI specs, paging helpers.
+
+Every HubSpot response an SDK receives is recorded from the SDK's own urllib3 pool manager (real
+traffic, nothing mocked) and validated against HubSpot's published OpenAPI specs in
+`../shared/reference/hubspot-openapi/` with openapi-core. A test validates its traffic explicitly
+(`specs.assert_valid(traffic)`); whatever it leaves unchecked is validated when the client fixture
+is torn down, so no HubSpot response escapes the schema check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+import pytest
+from openapi_core import Config, OpenAPI
+from openapi_core.exceptions import OpenAPIError
+from openapi_core.testing import MockRequest, MockResponse
+from urllib3 import HTTPHeaderDict
+
+from provider_sandbox.launcher import SandboxProcess
+
+SPEC_DIR = Path(__file__).parents[2].parent / "shared/reference/hubspot-openapi"
+SPEC_HOST = "https://api.hubapi.com"  # every spec's `servers` entry
+
+# Small but multi-page data. Limits high enough that paging never meets a 429 (the error tests
+# start their own sandboxes with tiny limits). `--null-properties omit`: the specs type property
+# values as plain strings (not nullable), so requested properties without a value are left out
+# rather than sent as null (README, "What it serves today"). A small association page size makes
+# the v4 batch read page per input as it does past 500 associations at HubSpot.
+ASSOCIATION_PAGE_SIZE = 3
+MAIN_FLAGS = (
+    "--accounts", "2", "--engagements", "1500", "--seed", "7",
+    "--hubspot-rate-limit", "100000", "--search-rate-limit", "100000", "--search-index-delay-ms", "0",
+    "--null-properties", "omit", "--association-page-size", str(ASSOCIATION_PAGE_SIZE),
+    "--fathom-meetings", "45", "--fathom-rate-limit", "100000",
+)
+
+ENGAGEMENT_KINDS = ("calls", "emails", "meetings", "notes", "tasks")
+CRM_KINDS = ("contacts", "companies", "deals")
+OBJECT_KINDS = ENGAGEMENT_KINDS + CRM_KINDS
+TYPE_IDS = {"0-48": "calls", "0-49": "emails", "0-47": "meetings", "0-46": "notes", "0-27": "tasks",
+            "0-1": "contacts", "0-2": "companies", "0-3": "deals"}
+# The deals spec names its paths by type id (/crm/v3/objects/0-3/...), the others by name.
+SPEC_SEGMENT = {"deals": "0-3"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Traffic: what the SDK really sent and received
+
+
+@dataclass
+class Exchange:
+    method: str
+    url: str  # scheme://host/path, no query
+    path: str
+    query: list[tuple[str, str]]
+    request_body: bytes
+    request_content_type: str
+    status: int
+    headers: HTTPHeaderDict  # case-insensitive
+    body: bytes
+    redirects: list[str] = field(default_factory=list)
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __str__(self) -> str:
+        query = f"?{urlencode(self.query)}" if self.query else ""
+        return f"{self.method} {self.path}{query} -> {self.status}"
+
+
+class Traffic:
+    """Records every request/response pair of the HubSpot SDK clients it is attached to."""
+
+    def __init__(self) -> None:
+        self.exchanges: list[Exchange] = []
+        self.checked = 0  # exchanges[:checked] have been validated
+
+    def attach(self, rest_client) -> None:
+        pool = rest_client.pool_manager
+        send = pool.request
+
+        def request(method, url, body=None, fields=None, headers=None, **kwargs):
+            response = send(method, url, body=body, fields=fields, headers=headers, **kwargs)
+            split = urlsplit(url)
+            query = parse_qsl(split.query, keep_blank_values=True)
+            request_body = body.encode() if isinstance(body, str) else (body or b"")
+            if fields:
+                if method.upper() in pool._encode_url_methods:
+                    query += [(str(k), str(v)) for k, v in fields]
+                else:  # the OAuth token form
+                    request_body = urlencode(list(fields)).encode()
+            preloaded = kwargs.get("preload_content", True)
+            history = getattr(response.retries, "history", ()) if response.retries else ()
+            self.exchanges.append(Exchange(
+                method=method.upper(), url=f"{split.scheme}://{split.netloc}{split.path}", path=split.path,
+                query=query, request_body=request_body,
+                request_content_type=(headers or {}).get("Content-Type", ""),
+                status=response.status, headers=HTTPHeaderDict(response.headers),
+                body=response.data if preloaded else b"",
+                redirects=[step.redirect_location for step in history if step.redirect_location],
+            ))
+            return response
+
+        pool.request = request
+
+    def api_factory(self, api_client_package, api_name, config):
+        """hubspot-api-client's `api_factory` hook: the SDK's default factory, then record."""
+        from hubspot.discovery.discovery_base import DiscoveryBase
+
+        api = DiscoveryBase._default_api_factory(api_client_package, api_name, config)
+        self.attach(api.api_client.rest_client)
+        return api
+
+    def unchecked(self) -> list[Exchange]:
+        return self.exchanges[self.checked:]
+
+
+# ---------------------------------------------------------------------------------------------
+# HubSpot's OpenAPI specs
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One schema error: where in the body (JSON pointer style) and what is wrong."""
+
+    path: str
+    message: str
+    detail: tuple[str, ...] = ()  # oneOf/anyOf: why each branch failed
+
+    def __str__(self) -> str:
+        return "\n".join([f"{self.path}: {self.message}", *(f"    {line}" for line in self.detail)])
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A documented difference between HubSpot's spec and what HubSpot really sends, which the
+    sandbox reproduces on purpose. Tolerated only where all of spec, status, path and message match."""
+
+    spec: str
+    status: int
+    path: str  # regular expression, full match
+    message: str  # regular expression, search
+    reason: str
+
+    def covers(self, stem: str, exchange: Exchange, problem: Problem) -> bool:
+        return (stem == self.spec and exchange.status == self.status and re.fullmatch(self.path, problem.path)
+                is not None and re.search(self.message, problem.message) is not None)
+
+
+# Every entry here is reported in the pytest summary whenever it was needed (conftest.py).
+KNOWN_DEVIATIONS: tuple[Deviation, ...] = tuple(
+    Deviation(stem, 207, r"errors/\d+/subCategory", r"is not of type 'object'",
+              "StandardError.subCategory is typed `object` in HubSpot's specs, but HubSpot sends a string "
+              "such as \"crm.associations.NO_ASSOCIATIONS_FOUND\" (observed 207 bodies); the sandbox sends the "
+              "string")
+    for stem in ("associations-v4", *(f"{kind}-v3" for kind in OBJECT_KINDS))
+)
+
+
+def schema_problems(error: BaseException) -> list[Problem]:
+    """The schema errors under an openapi-core exception, or the exception itself."""
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for schema_error in getattr(current, "schema_errors", None) or ():
+            problems.append(Problem(_pointer(schema_error), getattr(schema_error, "message", str(schema_error)),
+                                    tuple(_context_lines(schema_error))))
+        current = current.__cause__ or current.__context__
+    return problems or [Problem("<response>", f"{type(error).__name__}: {error}")]
+
+
+def _pointer(error) -> str:
+    return "/".join(str(part) for part in getattr(error, "absolute_path", ())) or "<body>"
+
+
+def _context_lines(error, depth: int = 0) -> list[str]:
+    lines = []
+    for sub in getattr(error, "context", None) or ():
+        lines.append(f"{'    ' * depth}{_pointer(sub)}: {sub.message}")
+        lines.extend(_context_lines(sub, depth + 1))
+    return lines
+
+
+class HubSpotSpecs:
+    """HubSpot's OpenAPI documents, and which one (and which spec path) answers a request path."""
+
+    def __init__(self, folder: Path) -> None:
+        if not folder.is_dir() or not list(folder.glob("*.json")):
+            pytest.fail(f"HubSpot OpenAPI specs not found at {folder}: the contract tests validate every "
+                        f"HubSpot response against them (the CI clone has ../shared beside the repo)",
+                        pytrace=False)
+        self.folder = folder
+        # HubSpot's `default` (Error) responses declare the media type `*/*`, which openapi-core
+        # leaves undecoded (so any body would "fail" as bytes); decode it as the JSON HubSpot sends.
+        config = Config(extra_media_type_deserializers={"*/*": lambda value, **_: json.loads(value)})
+        self.apis = {path.stem: OpenAPI.from_file_path(str(path), config=config)
+                     for path in sorted(folder.glob("*.json"))}
+        self.documents = {path.stem: json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))}
+        self.tolerated: dict[Deviation, list[str]] = {}  # deviation -> "METHOD path -> status" seen
+
+    def route(self, path: str) -> tuple[str, str] | None:
+        """(spec file stem, path as that spec writes it) for a request path, None if no spec has it."""
+        parts = path.rstrip("/").split("/")
+        if path.startswith("/crm/v3/objects/") and len(parts) > 4:
+            kind = TYPE_IDS.get(parts[4], parts[4])
+            if f"{kind}-v3" in self.apis:
+                parts[4] = SPEC_SEGMENT.get(kind, kind)
+                return f"{kind}-v3", "/".join(parts)
+            return None
+        for prefix, stem in (("/crm/v3/owners", "owners-v3"), ("/crm/v4/associations/", "associations-v4"),
+                             ("/crm/v4/objects/", "associations-v4"), ("/crm/v3/properties/", "properties-v3"),
+                             ("/oauth/v1/", "oauth-v1")):
+            if path.startswith(prefix):
+                return stem, "/".join(parts)
+        return None
+
+    def operation(self, exchange: Exchange) -> str:
+        routed = self.route(exchange.path)
+        return f"{routed[0]}.json {exchange.method} {routed[1]}" if routed else "(no spec)"
+
+    def problems(self, exchange: Exchange) -> list[Problem]:
+        """Every schema error of one recorded response against its spec operation ([] when valid)."""
+        routed = self.route(exchange.path)
+        if routed is None:
+            return [Problem("<request>", f"no spec in {self.folder} describes {exchange.method} {exchange.path}")]
+        stem, spec_path = routed
+        content_type = exchange.headers.get("content-type", "")
+        if exchange.body and "json" not in content_type:
+            return [Problem("<headers>", f"Content-Type {content_type!r} is not JSON")]
+        request = MockRequest(SPEC_HOST, exchange.method, spec_path, args=exchange.query,
+                              data=exchange.request_body, content_type=exchange.request_content_type)
+        response = MockResponse(exchange.body, status_code=exchange.status, headers=dict(exchange.headers),
+                                content_type=content_type)
+        if not exchange.body and self.declares_no_content(stem, spec_path, exchange):
+            # openapi-core reads `"content": {}` (HubSpot's 204s) as "data required" (MissingData).
+            return []
+        try:
+            self.apis[stem].validate_response(request, response)
+        except OpenAPIError as error:
+            return schema_problems(error)
+        return []
+
+    def declares_no_content(self, stem: str, spec_path: str, exchange: Exchange) -> bool:
+        """Whether the operation declares this status with no media types at all."""
+        for template, item in self.documents[stem]["paths"].items():
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            if re.fullmatch(pattern, spec_path) and exchange.method.lower() in item:
+                declared = item[exchange.method.lower()]["responses"].get(str(exchange.status))
+                return declared is not None and not declared.get("content")
+        return False
+
+    def unexpected(self, exchange: Exchange) -> list[Problem]:
+        """The problems no KNOWN_DEVIATIONS entry covers (tolerated ones are remembered for the summary)."""
+        routed = self.route(exchange.path)
+        left = []
+        for problem in self.problems(exchange):
+            deviation = next((d for d in KNOWN_DEVIATIONS if routed and d.covers(routed[0], exchange, problem)), None)
+            if deviation is None:
+                left.append(problem)
+            elif str(exchange) not in self.tolerated.setdefault(deviation, []):
+                self.tolerated[deviation].append(str(exchange))
+        return left
+
+    def assert_valid(self, traffic: Traffic | list[Exchange], minimum: int = 1) -> list[Exchange]:
+        """Validate the traffic not yet checked; fail listing each bad response and its errors."""
+        exchanges = traffic.unchecked() if isinstance(traffic, Traffic) else list(traffic)
+        if isinstance(traffic, Traffic):
+            traffic.checked = len(traffic.exchanges)
+        assert len(exchanges) >= minimum, f"expected at least {minimum} HubSpot responses, saw {len(exchanges)}"
+        failures = []
+        for exchange in exchanges:
+            problems = self.unexpected(exchange)
+            if problems:
+                shown = "\n".join(f"      {line}" for problem in problems[:12] for line in str(problem).splitlines())
+                more = f"\n      ... {len(problems) - 12} more" if len(problems) > 12 else ""
+                failures.append(f"  {exchange}\n    against {self.operation(exchange)}:\n{shown}{more}")
+        assert not failures, (f"{len(failures)} of {len(exchanges)} HubSpot responses violate HubSpot's "
+                              f"OpenAPI specs:\n" + "\n".join(failures))
+        return exchanges
+
+
+SPECS: HubSpotSpecs | None = None  # the session's instance, for the terminal summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Sandboxes and SDK clients
+
+
+def hubspot_sdk(sandbox: SandboxProcess, traffic: Traffic, access_token: str | None = None):
+    """The official HubSpot client with every API's Configuration.host set to the sandbox."""
+    import hubspot
+
+    return hubspot.HubSpot(access_token=access_token, host=sandbox.url, api_factory=traffic.api_factory)
+
+
+def served(sandbox: SandboxProcess, method: str, path: str, json_body: dict | None = None) -> bool:
+    """Whether the sandbox routes this endpoint yet (a raw probe, outside the recorded traffic)."""
+    response = httpx.request(method, f"{sandbox.url}{path}", json=json_body, timeout=30,
+                             headers={"Authorization": f"Bearer {sandbox.token(0)}"})
+    return not (response.status_code in (404, 405) and "application/json" not in response.headers.get(
+        "content-type", ""))
+
+
+def require(sandbox: SandboxProcess, method: str, path: str, json_body: dict | None = None) -> None:
+    if not served(sandbox, method, path, json_body):
+        pytest.skip(f"sandbox does not serve {method} {path} yet")
+
+
+def page_through(fetch: Callable, **kwargs) -> tuple[list, int]:
+    """Call an SDK list method until `paging.next` is gone: (all results, pages)."""
+    results, pages, after = [], 0, None
+    while True:
+        page = fetch(**kwargs, **({"after": after} if after is not None else {}))
+        pages += 1
+        results.extend(page.results)
+        if page.paging is None or page.paging.next is None:
+            return results, pages
+        assert page.paging.next.after != after, "paging.next.after did not move"
+        after = page.paging.next.after
+
+
+def sdk_area(client, kind: str):
+    """The SDK discovery object of a kind: client.crm.objects.calls or client.crm.contacts."""
+    return getattr(client.crm.objects, kind) if kind in ENGAGEMENT_KINDS else getattr(client.crm, kind)
+
+
+def sdk_models(kind: str):
+    return import_module(f"hubspot.crm.objects.{kind}" if kind in ENGAGEMENT_KINDS else f"hubspot.crm.{kind}")
