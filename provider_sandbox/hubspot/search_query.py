@@ -113,7 +113,7 @@ def _parse_filter(raw: Any, field: str) -> Filter:
     name = raw.get("propertyName")
     if not isinstance(name, str) or not name:
         raise SearchError(f"{field}.propertyName is required", f"{field}.propertyName")
-    operator = raw.get("operator", "EQ")
+    operator = raw.get("operator")
     if operator not in OPERATORS:
         raise SearchError(
             f"{field}.operator: unknown operator '{operator}'; expected one of {', '.join(sorted(OPERATORS))}",

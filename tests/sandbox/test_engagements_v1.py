@@ -202,7 +202,8 @@ def test_inline_associations_match_the_v3_associations(client, paged_all):
         for v3 in page["results"]:
             v1 = by_id[int(v3["id"])]["associations"]
             for to_type, key in keys.items():
-                expected = sorted({int(a["id"]) for a in v3.get("associations", {}).get(to_type, {}).get("results", [])})
+                entries = v3.get("associations", {}).get(to_type, {}).get("results", [])
+                expected = sorted({int(entry["id"]) for entry in entries})
                 assert v1[key] == expected, (name, v3["id"], to_type)
                 linked += len(expected)
     if any(name in ("contacts", "companies", "deals") for name in OBJECT_KINDS):

@@ -289,6 +289,7 @@ def test_free_text_query_matches_words_by_prefix(client):
     {"filterGroups": [{"filters": [{"propertyName": "hs_call_duration", "operator": "BETWEEN", "value": "1"}]}]},
     {"filterGroups": [{"filters": [{"propertyName": "hs_call_status", "operator": "IN"}]}]},
     {"filterGroups": [{"filters": [{"operator": "EQ", "value": "1"}]}]},
+    {"filterGroups": [{"filters": [{"propertyName": "hs_call_duration", "value": "1"}]}]},
     {"filterGroups": [{"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GT", "value": "soon"}]}]},
     {"filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "HAS_PROPERTY"}]}] * 6},
     {"filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "HAS_PROPERTY"}] * 11}]},

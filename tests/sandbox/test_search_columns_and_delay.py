@@ -145,23 +145,26 @@ def test_indexing_delay_hides_fresh_changes_until_the_clock_passes_it():
     assert record_id in modified_after_ids(client, token, before - 1)
 
 
-def test_records_modified_at_the_anchor_wait_for_the_delay_after_start():
-    """A fresh sandbox's newest rows were modified "just now" (at the anchor)."""
-    settings = replace(SETTINGS, engagements_per_account=3000, hubspot_search_index_delay_ms=DELAY_MS)
+def test_the_newest_rows_wait_for_the_delay_after_start():
+    """A fresh sandbox's clock starts at the anchor, so its newest rows are "fresh" changes."""
+    probe = build_store(SETTINGS).accounts[0].hubspot.objects["calls"]
+    newest = np.sort(probe.modified_ms[~probe.archived])
+    margin = 120_000  # > the seconds this test takes, so no row crosses the boundary meanwhile
+    # A delay that covers the ten newest rows with room to spare; the filter selects them.
+    delay = SETTINGS.anchor_ms - int(newest[-10]) + margin
+    since = SETTINGS.anchor_ms - delay + margin
+    settings = replace(SETTINGS, hubspot_search_index_delay_ms=delay)
     store = build_store(settings)
-    account = store.accounts[0]
-    token = account.hubspot.private_app_token
-    table = account.hubspot.objects["calls"]
-    recent = int(((table.modified_ms > settings.anchor_ms - DELAY_MS) & ~table.archived).sum())
-    assert recent > 0
     client = TestClient(build_app(settings, store))
+    headers = {"Authorization": f"Bearer {store.accounts[0].hubspot.private_app_token}"}
     body = {"filterGroups": [{"filters": [
-        {"propertyName": "hs_lastmodifieddate", "operator": "GT", "value": str(settings.anchor_ms - DELAY_MS)}]}]}
-    headers = {"Authorization": f"Bearer {token}"}
+        {"propertyName": "hs_lastmodifieddate", "operator": "GT", "value": str(since)}]}]}
+    expected = int((newest > since).sum())
+    assert expected >= 5
 
     assert client.post("/crm/v3/objects/calls/search", json=body, headers=headers).json()["total"] == 0
-    store.advance_clock(DELAY_MS)
-    assert client.post("/crm/v3/objects/calls/search", json=body, headers=headers).json()["total"] == recent
+    store.advance_clock(delay)
+    assert client.post("/crm/v3/objects/calls/search", json=body, headers=headers).json()["total"] == expected
 
 
 def test_filter_group_limit_follows_the_setting():
