@@ -3,8 +3,9 @@
     python -m bench.sandbox [--engagements 1000000] [--seconds 10] [--clients 4]
 
 Measures, in one run: start-up (data generation) time and the server's peak RSS for one portal
-with N engagements; a full read of its calls; and throughput in requests/s with latency and rate
-limits off. Writes bench/results/sandbox.json (and prints it).
+with N engagements; a full read of every CRM object type (counts checked against the sandbox's
+ground truth); and throughput in requests/s with latency and rate limits off.
+Writes bench/results/sandbox.json (and prints it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import tempfile
 import threading
 import time
@@ -32,18 +34,29 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError("VmHWM not found")
 
 
-def read_all_calls(url: str, token: str) -> tuple[int, int, float]:
+def generation_seconds(log: str) -> float | None:
+    """The data generation time the sandbox printed at start-up."""
+    match = re.search(r"generated [\d,]+ records .* in ([\d.]+)s", log)
+    return float(match.group(1)) if match else None
+
+
+def read_everything(url: str, token: str, object_types: list[str]) -> tuple[dict[str, int], int, float]:
+    """Page every object type to the end with default properties, as a full sync would."""
     started = time.perf_counter()
-    records = requests = 0
-    params: dict = {"limit": 100, "properties": "hs_call_duration,hs_timestamp,hubspot_owner_id"}
+    counts: dict[str, int] = {}
+    requests = 0
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
-        while True:
-            page = client.get("/crm/v3/objects/calls", params=params).raise_for_status().json()
-            requests += 1
-            records += len(page["results"])
-            if "paging" not in page:
-                return records, requests, time.perf_counter() - started
-            params["after"] = page["paging"]["next"]["after"]
+        for object_type in object_types:
+            params: dict = {"limit": 100}
+            counts[object_type] = 0
+            while True:
+                page = client.get(f"/crm/v3/objects/{object_type}", params=params).raise_for_status().json()
+                requests += 1
+                counts[object_type] += len(page["results"])
+                if "paging" not in page:
+                    break
+                params["after"] = page["paging"]["next"]["after"]
+    return counts, requests, time.perf_counter() - started
 
 
 def throughput(url: str, token: str, clients: int, seconds: float, limit: int) -> dict:
@@ -90,9 +103,11 @@ def main(argv=None) -> int:
         rss_after_start = peak_rss_mib(sandbox.pid)
         print(f"ready in {ready_s:.2f} s with {args.engagements:,} engagements; peak RSS {rss_after_start:.0f} MiB",
               flush=True)
-        records, requests, read_s = read_all_calls(sandbox.url, token)
-        assert records == truth["calls"]["count"], (records, truth["calls"]["count"])
-        print(f"read {records:,} calls in {requests:,} requests, {read_s:.1f} s", flush=True)
+        counts, requests, read_s = read_everything(sandbox.url, token, sorted(truth))
+        for object_type, count in counts.items():
+            assert count == truth[object_type]["count"], (object_type, count, truth[object_type]["count"])
+        records = sum(counts.values())
+        print(f"read {records:,} records of {len(counts)} types in {requests:,} requests, {read_s:.1f} s", flush=True)
         runs = [throughput(sandbox.url, token, args.clients, args.seconds, limit) for limit in (10, 100)]
         for run in runs:
             print(f"limit {run['limit']}: {run['requests_per_second']} requests/s", flush=True)
@@ -102,8 +117,9 @@ def main(argv=None) -> int:
             "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
             "engagements": args.engagements,
             "objects": {name: summary["count"] + summary["archived_count"] for name, summary in truth.items()},
+            "generation_seconds": generation_seconds(sandbox.log()),
             "startup_seconds": round(ready_s, 2),
-            "full_read": {"calls": records, "requests": requests, "seconds": round(read_s, 2),
+            "full_read": {"records": records, "requests": requests, "seconds": round(read_s, 2),
                           "records_per_second": round(records / read_s, 1)},
             "throughput": runs,
             "peak_rss_mib": round(peak_rss_mib(sandbox.pid), 1),
