@@ -108,8 +108,11 @@ def hubspot_source(portals: Sequence[HubSpotPortal] = ()) -> Iterator:
     def calls() -> Iterator[list[dict]]:
         for portal in portals:
             client = hubspot_client(portal)
-            params = {"limit": PAGE_SIZE, "properties": ",".join(CALL_PROPERTIES)}
-            for page in client.paginate("/crm/v3/objects/calls", params=params):
-                yield [flatten_object(portal.account_id, record, CALL_PROPERTIES) for record in page]
+            # Live records, then archived ones: the second pass flips `archived` on rows loaded
+            # earlier, which the list of live records alone would never revisit.
+            for archived in ("false", "true"):
+                params = {"limit": PAGE_SIZE, "properties": ",".join(CALL_PROPERTIES), "archived": archived}
+                for page in client.paginate("/crm/v3/objects/calls", params=params):
+                    yield [flatten_object(portal.account_id, record, CALL_PROPERTIES) for record in page]
 
     yield calls

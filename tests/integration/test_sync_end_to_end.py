@@ -1,6 +1,7 @@
 """Every asset materialized for real: sandbox over HTTP → dlt → PostgreSQL → dbt, run by Dagster."""
 
 import dagster as dg
+import httpx
 import psycopg2
 import pytest
 
@@ -60,13 +61,18 @@ def test_tokens_are_encrypted_at_rest(environment, connected_accounts, sandbox_u
             assert load_connection(conn, account_id, "hubspot").secrets["access_token"] in tokens
 
 
+@pytest.fixture(scope="module")
+def first_sync(connected_accounts) -> dg.ExecuteInProcessResult:
+    return materialize_all()
+
+
 def test_materializing_everything_matches_the_sandbox_and_reruns_add_no_duplicates(
-    environment, connected_accounts, sandbox_url
+    environment, connected_accounts, sandbox_url, first_sync
 ):
     url = environment.database_url
     truth = get_json(f"{sandbox_url}/_sandbox/truth")["accounts"]
 
-    result = materialize_all()
+    result = first_sync
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert {"hubspot/calls", "staging/stg_hubspot__calls", "analytics/synced_activities"} <= materialized
     checks = result.get_asset_check_evaluations()
@@ -94,7 +100,41 @@ def test_materializing_everything_matches_the_sandbox_and_reruns_add_no_duplicat
     assert duplicates == [(0,)]
 
 
-def test_every_sync_attempt_is_logged_per_account(environment, connected_accounts):
+def test_raw_columns_are_typed(environment, first_sync):
+    types = dict(query(
+        environment.database_url,
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'raw_hubspot' and table_name = 'calls'",
+    ))
+    assert types["hs_call_duration"] == "bigint"
+    for column in ("hs_timestamp", "hs_createdate", "hs_lastmodifieddate"):
+        assert types[column] == "timestamp with time zone", column
+    assert types["account_id"] == "character varying" and types["archived"] == "boolean"
+
+
+def test_changes_and_archives_upstream_reach_the_mart_on_the_next_run(
+    environment, connected_accounts, sandbox_url, first_sync
+):
+    """Time moves in the sandbox (new, changed and archived calls); a rerun matches truth again."""
+    changed = httpx.post(f"{sandbox_url}/_sandbox/advance", json={"fraction": 0.1, "seconds": 3600}, timeout=60)
+    assert changed.status_code == 200, changed.text
+    truth = get_json(f"{sandbox_url}/_sandbox/truth")["accounts"]
+    materialize_all()
+    for account_id, key in connected_accounts.items():
+        calls = truth[key]["hubspot"]["objects"]["calls"]
+        count, duration = query(
+            environment.database_url,
+            "select count(*), coalesce(sum(duration_ms), 0) from analytics.synced_activities "
+            "where account_id = %s and activity_type = 'call'",
+            (account_id,),
+        )[0]
+        assert (count, duration) == (calls["count"], calls["duration_ms_sum"])
+        archived = query(environment.database_url,
+                         "select count(*) from raw_hubspot.calls where account_id = %s and archived", (account_id,))
+        assert archived[0][0] == calls["archived_count"]
+
+
+def test_every_sync_attempt_is_logged_per_account(environment, connected_accounts, first_sync):
     rows = query(
         environment.database_url,
         "select account_id::text, status, records_synced from app.integration_sync_log "
@@ -104,7 +144,7 @@ def test_every_sync_attempt_is_logged_per_account(environment, connected_account
     assert all(status == "success" and records > 0 for _, status, records in rows)
 
 
-def test_bi_login_reads_analytics_only(environment, connected_accounts):
+def test_bi_login_reads_analytics_only(environment, first_sync):
     rows = query(environment.reader_url, "select count(*) from analytics.synced_activities")
     assert rows[0][0] > 0
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
