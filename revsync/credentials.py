@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,13 +87,18 @@ def _cipher() -> MultiFernet:
 
 def _load_or_create_key_file() -> str:
     path = _key_file()
-    try:
-        # O_EXCL: two processes starting at once never write two different keys.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(Fernet.generate_key().decode() + "\n")
+    if not path.exists():
+        # Written whole to a private temp file, then linked into place: a concurrent process
+        # either wins the link or reads the complete key the winner linked.
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".secret.key.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(Fernet.generate_key().decode() + "\n")
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temp)
     return path.read_text().strip()
 
 

@@ -1,6 +1,5 @@
 """Where revsync keeps its local state (`.revsync/`)."""
 
-import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -12,7 +11,9 @@ def revsync_home() -> Path:
     The checkout is used when revsync runs from one (an editable install), so every command and
     every process started from any sub-folder shares one database.
     """
-    configured = os.environ.get("REVSYNC_HOME")
+    from revsync.settings import get_settings
+
+    configured = get_settings().home
     if configured:
         return Path(configured).resolve()
     if (PROJECT_ROOT / "pyproject.toml").is_file():
@@ -21,7 +22,10 @@ def revsync_home() -> Path:
 
 
 def ensure_home() -> Path:
+    """The state folder, created on first use with mode 0711: others may enter (the embedded
+    server's user must reach pg/) but not list it. An existing folder's mode is left alone."""
     home = revsync_home()
-    home.mkdir(parents=True, exist_ok=True)
-    home.chmod(0o711)  # others may enter (the PostgreSQL user must reach pg/) but not list
+    if not home.exists():
+        home.mkdir(parents=True)
+        home.chmod(0o711)
     return home

@@ -23,7 +23,8 @@ class Children:
         self._procs: list[tuple[str, subprocess.Popen]] = []
 
     def start(self, name: str, argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
-        log = open(log_path, "ab")
+        # 0600: a child's log can hold what it prints, e.g. the sandbox's credentials.
+        log = os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         proc = subprocess.Popen(
             argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,  # own process group: Ctrl-C reaches us, and we stop the whole group

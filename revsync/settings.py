@@ -1,6 +1,8 @@
 """One settings object per process, read from the environment (and `.env`) when asked for."""
 
+import getpass
 from functools import lru_cache
+from urllib.parse import quote
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +14,16 @@ class Settings(BaseSettings):
     environment: str = Field("development", alias="REVSYNC_ENV")
     # Unset: revsync starts and uses its embedded PostgreSQL under .revsync/pg/.
     database_url: str | None = Field(None, alias="DATABASE_URL")
+    # libpq's own variables work too, when DATABASE_URL is unset and PGHOST is set.
+    pghost: str | None = Field(None, alias="PGHOST")
+    pgport: int = Field(5432, alias="PGPORT")
+    pguser: str | None = Field(None, alias="PGUSER")
+    pgpassword: str | None = Field(None, alias="PGPASSWORD")
+    pgdatabase: str | None = Field(None, alias="PGDATABASE")
+    # Where local state lives; unset: `.revsync/` in the checkout (see revsync.paths).
+    home: str | None = Field(None, alias="REVSYNC_HOME")
+    # Another PostgreSQL bin/ folder for the embedded server; unset: the bundled one.
+    pg_bin: str | None = Field(None, alias="REVSYNC_PG_BIN")
     # Unset: a key is generated once into .revsync/secret.key (mode 0600).
     secret_key: str | None = Field(None, alias="REVSYNC_SECRET_KEY")
 
@@ -22,6 +34,17 @@ class Settings(BaseSettings):
     fathom_api_base: str = Field("https://api.fathom.ai", alias="FATHOM_API_BASE")
     fathom_auth_base: str = Field("https://fathom.video", alias="FATHOM_AUTH_BASE")
     aircall_api_base: str = Field("https://api.aircall.io", alias="AIRCALL_API_BASE")
+
+    @property
+    def external_database_url(self) -> str | None:
+        """The server to use instead of the embedded one: DATABASE_URL, else libpq's PG* variables."""
+        if self.database_url:
+            return self.database_url
+        if self.pghost:
+            user = quote(self.pguser or getpass.getuser())
+            secret = f":{quote(self.pgpassword)}" if self.pgpassword else ""
+            return f"postgresql://{user}{secret}@{self.pghost}:{self.pgport}/{quote(self.pgdatabase or user)}"
+        return None
 
     @property
     def is_production(self) -> bool:

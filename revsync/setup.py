@@ -36,7 +36,7 @@ class Environment:
 
 def dagster_home() -> Path:
     home = ensure_home() / "dagster_home"
-    home.mkdir(exist_ok=True)
+    home.mkdir(mode=0o700, exist_ok=True)  # run logs and compute logs hold provider data
     (home / "dagster.yaml").write_text(DAGSTER_YAML)
     return home
 

@@ -6,25 +6,21 @@ Nothing here is mocked: the database is a real PostgreSQL server, the sandbox a 
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
-import httpx
 import pytest
 
 from revsync.settings import get_settings
+from tests.support import make_home, remove_homes
 
 
-def make_home(prefix: str) -> Path:
-    # Under /tmp and mode 0711: when the tests run as root, the embedded server's own user
-    # must be able to enter it (pytest's tmp_path lives in a 0700 folder).
-    home = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
-    home.chmod(0o711)
-    return home
+@pytest.fixture(scope="session", autouse=True)
+def _remove_homes():
+    yield
+    remove_homes()
 
 
 @pytest.fixture(scope="session")
-def revsync_home():
+def revsync_home(_remove_homes):
     home = make_home("revsync-test-")
     saved = {k: os.environ.get(k) for k in ("REVSYNC_HOME", "DATABASE_URL", "REVSYNC_SECRET_KEY")}
     os.environ["REVSYNC_HOME"] = str(home)
@@ -60,7 +56,3 @@ def sandbox_url(revsync_home):
     with SandboxProcess.start(revsync_home / "sandbox", "--accounts", "2", "--engagements", "450",
                               "--seed", "11") as sandbox:
         yield sandbox.url
-
-
-def get_json(url: str):
-    return httpx.get(url, timeout=10).raise_for_status().json()

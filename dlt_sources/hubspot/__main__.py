@@ -11,7 +11,7 @@ import dlt
 
 from dlt_sources.hubspot import hubspot_source
 from dlt_sources.portals import connected_hubspot_portals
-from revsync.db import database_url
+from revsync.db import check_connection, database_url
 from revsync.errors import RevsyncError
 
 
@@ -21,6 +21,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         url = database_url(start=True)
+        check_connection(url)
         portals = connected_hubspot_portals(url, args.account)
         pipeline = dlt.pipeline(
             pipeline_name="hubspot", destination=dlt.destinations.postgres(url), dataset_name="raw_hubspot"

@@ -10,7 +10,7 @@ from orchestration.lib.dbt import dbt_project
 
 
 class RevsyncDatabase(dg.ConfigurableResource):
-    """The PostgreSQL revsync uses (see revsync.db); `revsync dagster` exports its URL."""
+    """The PostgreSQL revsync uses (see revsync.db); `revsync demo` and `revsync exec` export its URL."""
 
     url: str
 
@@ -18,7 +18,7 @@ class RevsyncDatabase(dg.ConfigurableResource):
         from revsync.paths import ensure_home
 
         path = ensure_home() / "dlt"
-        path.mkdir(exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)  # load packages hold raw provider data
         return str(path)
 
 

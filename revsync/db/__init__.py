@@ -1,6 +1,7 @@
 """The one place every part of revsync gets its PostgreSQL connection from.
 
-`DATABASE_URL` set: that server, nothing is started. Unset: the embedded server under `.revsync/pg/`.
+`DATABASE_URL` (or libpq's `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`) set: that
+server, nothing is started. Unset: the embedded server under `.revsync/pg/`.
 dlt, dbt (`profiles.yml` via `env_var`), dagster-postgres and the web service all take their
 connection from `database_url()` or from the environment `connection_env()` builds.
 """
@@ -14,12 +15,12 @@ from revsync.settings import get_settings
 
 
 def uses_embedded() -> bool:
-    return not get_settings().database_url
+    return not get_settings().external_database_url
 
 
 def database_url(start: bool = False) -> str:
     """The DSN to use. With the embedded server, `start=True` starts it when needed."""
-    configured = get_settings().database_url
+    configured = get_settings().external_database_url
     if configured:
         return configured
     from revsync.db.embedded import EmbeddedPostgres
@@ -33,12 +34,18 @@ def database_url(start: bool = False) -> str:
 
 
 def redact(url: str) -> str:
-    """The DSN with its password replaced, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
+    """Where a DSN points, without its password, for messages and logs.
+
+    Handles both URL and `key=value` forms, and a password given as a query parameter.
+    """
+    from psycopg2.extensions import parse_dsn
+
+    try:
+        params = parse_dsn(url)
+    except Exception:  # noqa: BLE001 - unparseable: show nothing of it rather than risk a secret
+        return "<unparseable DSN>"
+    shown = " ".join(f"{key}={value}" for key, value in params.items() if key != "password")
+    return shown + (" password=***" if "password" in params else "")
 
 
 def check_connection(url: str, timeout_s: int = 5) -> None:
@@ -49,11 +56,12 @@ def check_connection(url: str, timeout_s: int = 5) -> None:
         psycopg2.connect(url, connect_timeout=timeout_s).close()
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        source = "DATABASE_URL" if get_settings().database_url else "the embedded PostgreSQL"
+        external = get_settings().external_database_url is not None
+        source = "DATABASE_URL" if external else "the embedded PostgreSQL"
         hint = (
-            "Check that the server runs and the URL is right, or unset DATABASE_URL to use the "
-            "embedded PostgreSQL."
-            if get_settings().database_url
+            "Check that the server runs and the URL is right, or unset DATABASE_URL (and PGHOST) to use "
+            "the embedded PostgreSQL."
+            if external
             else "Run `revsync db status`."
         )
         raise RevsyncError(f"Cannot connect to {source} at {redact(url)}: {reason}. {hint}") from None

@@ -34,7 +34,7 @@ import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -52,14 +52,16 @@ class ServerInfo:
     port: int
     login: str
     database: str
-    password: str
+    password: str = field(repr=False)
 
     def url(self) -> str:
         return f"postgresql://{quote(self.login)}:{quote(self.password)}@127.0.0.1:{self.port}/{self.database}"
 
 
 def _bin_dir() -> Path:
-    configured = os.environ.get("REVSYNC_PG_BIN")
+    from revsync.settings import get_settings
+
+    configured = get_settings().pg_bin
     if configured:
         path = Path(configured)
     else:
@@ -88,11 +90,17 @@ class EmbeddedPostgres:
     # ---- public operations -------------------------------------------------------------------
 
     def is_initialized(self) -> bool:
-        return (self.data / "PG_VERSION").is_file() and self.info_file.is_file()
+        return (self.data / "PG_VERSION").is_file()
 
     def info(self) -> ServerInfo:
         if not self.is_initialized():
             raise RevsyncError("The embedded PostgreSQL is not set up yet. Run `revsync db start`.")
+        if not (self.info_file.is_file() and self.password_file.is_file()):
+            raise RevsyncError(
+                f"The embedded PostgreSQL's data is in {self.data}, but {self.info_file.name} or "
+                f"{self.password_file.name} is missing from {self.home}. Restore them, or remove {self.root} "
+                "to start over with an empty database."
+            )
         meta = json.loads(self.info_file.read_text())
         return ServerInfo(
             port=int(meta["port"]),
@@ -108,7 +116,7 @@ class EmbeddedPostgres:
             pid = int(pid_file.read_text().splitlines()[0])
         except (FileNotFoundError, IndexError, ValueError, PermissionError):
             return None
-        return pid if _is_postgres_process(pid) else None
+        return pid if _is_our_postmaster(pid, self.data) else None
 
     def start(self) -> ServerInfo:
         """Initialise on first use, then start the server if it is not running. Idempotent."""
@@ -209,9 +217,10 @@ class EmbeddedPostgres:
                 "max_connections = 200\n"
                 "logging_collector = off\n"
             )
-        staging.rename(self.data)  # the data folder exists only once it is complete
+        # Login details first, then the data folder: it exists only once everything is in place.
         _write_private(self.password_file, password)
         self.info_file.write_text(json.dumps({"port": port, "login": LOGIN, "database": DATABASE}) + "\n")
+        staging.rename(self.data)
 
     def _ensure_database(self, info: ServerInfo) -> None:
         import psycopg2
@@ -392,19 +401,19 @@ def _unreachable_parent(folder: Path, user: pwd.struct_passwd) -> Path | None:
     return None
 
 
-def _is_postgres_process(pid: int) -> bool:
-    """True if `pid` is a live postgres server process (a stale pid may now be anything else)."""
+def _is_our_postmaster(pid: int, data_dir: Path) -> bool:
+    """True if `pid` is a postgres server running on `data_dir`. A stale pid file's pid may now
+    belong to anything, another revsync checkout's server included; the postmaster's working
+    folder is its data folder, which tells them apart."""
     try:
-        exe = Path(os.readlink(f"/proc/{pid}/exe")).name
-    except PermissionError:
-        # Another user's process: the server user's, when we are not root. Fall back to its name.
-        try:
-            exe = Path(f"/proc/{pid}/comm").read_text().strip()
-        except OSError:
+        if Path(os.readlink(f"/proc/{pid}/exe")).name not in ("postgres", "postmaster"):
             return False
+        return Path(os.readlink(f"/proc/{pid}/cwd")) == data_dir.resolve()
+    except PermissionError:
+        # Not root and not our process: it cannot be a server we started.
+        return False
     except OSError:
         return False
-    return exe in ("postgres", "postmaster")
 
 
 def _link_or_copy(src: str, dst: str) -> None:

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 
 import psycopg2
 from psycopg2 import sql
+from psycopg2.extensions import encrypt_password
 
 from revsync.paths import ensure_home
 
@@ -28,11 +29,13 @@ def ensure_reader(url: str) -> str:
         with conn, conn.cursor() as cur:
             cur.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,))
             verb = "alter" if cur.fetchone() else "create"
+            # Hashed here, so the plain password never reaches the server (or its statement log).
+            verifier = encrypt_password(password, READER_ROLE, conn, "scram-sha-256")
             cur.execute(
                 sql.SQL(verb + " role {} with login password %s nosuperuser nocreatedb nocreaterole").format(
                     sql.Identifier(READER_ROLE)
                 ),
-                (password,),
+                (verifier,),
             )
             cur.execute("create schema if not exists analytics")
             cur.execute(sql.SQL("grant usage on schema analytics to {}").format(sql.Identifier(READER_ROLE)))

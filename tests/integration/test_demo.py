@@ -13,7 +13,7 @@ import psycopg2
 import pytest
 
 from revsync.db.embedded import EmbeddedPostgres
-from tests.conftest import make_home
+from tests.support import make_home
 
 
 def demo_env(home) -> dict[str, str]:

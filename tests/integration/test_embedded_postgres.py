@@ -12,7 +12,7 @@ import pytest
 
 from revsync.db.embedded import EmbeddedPostgres
 from revsync.errors import RevsyncError
-from tests.conftest import make_home
+from tests.support import make_home
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +106,22 @@ def test_database_url_pointing_at_nothing(tmp_path):
         assert "Cannot connect to DATABASE_URL" in result.stderr
         assert "topsecret" not in result.stderr + result.stdout
         assert "Traceback" not in result.stderr
+
+
+def test_lost_login_details_never_wipe_the_data(server):
+    server.stop()
+    saved = server.info_file.read_text()
+    server.info_file.unlink()
+    try:
+        with pytest.raises(RevsyncError, match="pg.json or pg.password is missing"):
+            server.start()
+        assert (server.data / "PG_VERSION").is_file()
+    finally:
+        server.info_file.write_text(saved)
+    server.start()
+    with psycopg2.connect(server.info().url()) as conn, conn.cursor() as cur:
+        cur.execute("select sum(v) from persisted")
+        assert cur.fetchone()[0] == 42
 
 
 def test_set_port_refuses_a_running_server(server):

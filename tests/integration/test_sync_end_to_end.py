@@ -7,7 +7,7 @@ import pytest
 
 from revsync.credentials import load_connection, store_connection
 from revsync.settings import get_settings
-from tests.conftest import get_json
+from tests.support import get_json
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,10 @@ def test_connection_env_splits_the_url_for_dbt_and_points_dagster_at_its_schema(
     assert env["REVSYNC_DAGSTER_PG_URL"].endswith("/sales?options=-csearch_path%3Ddagster")
 
 
-def test_redact_hides_the_password_only():
-    assert redact("postgresql://ana:secret@h:5432/db") == "postgresql://ana:***@h:5432/db"
-    assert redact("postgresql://h/db") == "postgresql://h/db"
+def test_redact_hides_the_password_in_every_dsn_form():
+    for dsn in ("postgresql://ana:secret@h:5432/db", "host=h user=ana password=secret dbname=db",
+                "postgresql://ana@h:5432/db?password=secret"):
+        shown = redact(dsn)
+        assert "secret" not in shown and "password=***" in shown and "host=h" in shown
+    assert "password" not in redact("postgresql://h/db")
+    assert redact("not a dsn at all") == "<unparseable DSN>"
