@@ -10,20 +10,8 @@ PYTEST_ARGS ?=
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(INSTALLED): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "revsync needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@# uv resolves and installs the pinned set in seconds; pip would take about half a minute.
-	@$(PY) -m pip install --quiet --disable-pip-version-check uv 2>/dev/null || true
-	@# If uv is missing or cannot reach the index (proxy, certificates), pip does the same work.
-	@if [ -x $(VENV)/bin/uv ] && $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -e ".[dev]"; then \
-		true; \
-	else \
-		echo "uv unavailable; installing with pip"; \
-		$(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e ".[dev]" && $(PY) -m compileall -q $(VENV)/lib; \
-	fi
-	@touch $(INSTALLED)
-	@echo "installed into $(VENV)"
+$(INSTALLED): pyproject.toml scripts/install.sh
+	@flock .install.lock scripts/install.sh $(PYTHON) $(VENV)
 
 install: $(INSTALLED)  ## create .venv and install revsync with its pinned dependencies
 
@@ -49,4 +37,6 @@ db-stop: install  ## stop the embedded PostgreSQL
 
 clean:  ## remove the venv and every local state (database included)
 	-@test -x $(VENV)/bin/revsync && $(VENV)/bin/revsync db stop >/dev/null 2>&1
-	rm -rf $(VENV) .revsync dbt_project/target dbt_project/logs
+	@# As root in a private folder the database lives under /var/lib/revsync/, behind a symlink.
+	-@test -L .revsync/pg && rm -rf "$$(readlink -f .revsync/pg)"
+	rm -rf $(VENV) .revsync .install.lock dbt_project/target dbt_project/logs

@@ -18,12 +18,13 @@ from pathlib import Path
 import httpx
 import psycopg2
 
+from provider_sandbox.launcher import SandboxProcess
 from revsync.credentials import store_connection
 from revsync.db import uses_embedded
 from revsync.db.embedded import EmbeddedPostgres
 from revsync.errors import RevsyncError
 from revsync.paths import PROJECT_ROOT, ensure_home
-from revsync.processes import Children, wait_for_ready_file
+from revsync.processes import Children
 from revsync.settings import get_settings
 from revsync.setup import setup
 
@@ -79,13 +80,15 @@ def start_sandbox(children: Children, home: Path, env: dict[str, str], seed: int
          "--engagements", str(engagements), "--seed", str(seed), "--ready-file", str(ready)],
         env, log,
     )
-    return wait_for_ready_file(ready, proc, 120, "The provider sandbox", log)["url"]
+    try:
+        return SandboxProcess.wait_until_ready(proc, ready, log).url
+    except RuntimeError as exc:
+        raise RevsyncError(f"The provider sandbox did not start: {str(exc)[-2000:]}") from None
 
 
 def connect_demo_account(url: str, sandbox_url: str) -> str:
     """The demo account, its manager, and its HubSpot connection (token kept in the vault)."""
-    portal = httpx.get(f"{sandbox_url}/_sandbox/accounts", timeout=10).raise_for_status().json()[0]
-    hubspot = portal.get("hubspot", portal)
+    hubspot = httpx.get(f"{sandbox_url}/_sandbox/accounts", timeout=10).raise_for_status().json()[0]["hubspot"]
     conn = psycopg2.connect(url)
     try:
         with conn, conn.cursor() as cur:

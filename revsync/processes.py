@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import json
 import os
 import signal
 import subprocess
@@ -63,15 +62,3 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
         os.killpg(proc.pid, sig)
     except ProcessLookupError:
         pass
-
-
-def wait_for_ready_file(path: Path, proc: subprocess.Popen, timeout_s: float, what: str, log_path: Path) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if path.exists():
-            return json.loads(path.read_text())
-        if proc.poll() is not None:
-            tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-            raise RevsyncError(f"{what} exited with code {proc.returncode} before it was ready:\n{tail}")
-        time.sleep(0.05)
-    raise RevsyncError(f"{what} was not ready within {timeout_s:.0f} s; see {log_path}.")

@@ -7,8 +7,9 @@ Only the binaries are used: revsync runs initdb and pg_ctl itself so that the se
 - listens on 127.0.0.1 only, on a free port chosen at first start and kept afterwards;
 - has no Unix socket, and every login needs the generated password (scram-sha-256, never trust);
 - runs as an unprivileged system user (`revsync-pg`) when revsync runs as root, because PostgreSQL
-  refuses to run as root. No parent folder's permissions are changed for that user: if it cannot
-  reach `.revsync/pg/`, revsync says so and stops.
+  refuses to run as root. No folder's permissions are changed for that user: where it cannot reach
+  `.revsync/pg/`, the folder lives under /var/lib/revsync/ behind a symlink (see `_place_root`),
+  and where it cannot reach the venv's binaries, they are mirrored (see `_server_bin_dir`).
 
 Layout:
     .revsync/pg/data/        PGDATA (owned by the server's user, mode 0700)

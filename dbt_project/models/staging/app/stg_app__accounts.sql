@@ -1,0 +1,18 @@
+with source as (
+
+    select * from {{ source('app', 'accounts') }}
+
+),
+
+renamed as (
+
+    select
+        account_id,
+        name as account_name,
+        slug as account_slug,
+        created_at
+    from source
+
+)
+
+select * from renamed
