@@ -23,6 +23,8 @@ storage:
       env: REVSYNC_DAGSTER_PG_URL
 telemetry:
   enabled: false
+nux:
+  enabled: false  # no sign-up pop-up over the UI
 """
 
 
