@@ -65,3 +65,14 @@ def admit(runtime: FathomRuntime, caller: FathomCaller) -> tuple[dict[str, str],
     if not decision.allowed:
         return headers, fathom_error(429, "Rate limit exceeded. Try again later.", headers)
     return headers, None
+
+
+def authenticate_and_admit(request: Request, runtime: FathomRuntime,
+                           store: SandboxStore) -> tuple[FathomCaller, dict[str, str]] | Response:
+    """The start of every Fathom API handler: (caller, RateLimit-* headers), or the 401/429 to send.
+    Takes the runtime and store, not the request's state: state.py imports this module (via fault_injection)."""
+    caller = authenticate(request, runtime, store)
+    if isinstance(caller, Response):
+        return caller
+    headers, refusal = admit(runtime, caller)
+    return refusal if refusal is not None else (caller, headers)

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provider_sandbox.fathom.auth import FathomCaller, admit, authenticate, fathom_error
+from provider_sandbox.fathom.auth import FathomCaller, authenticate_and_admit, fathom_error
 from provider_sandbox.fathom.delivery import post_json
 from provider_sandbox.fathom.render import Includes, MeetingView, prospect_domain, render_meeting, summary, transcript
 from provider_sandbox.fathom.text import MEETING_TYPES
@@ -88,7 +88,7 @@ def decode_cursor(cursor: str) -> int:
         prefix, _, value = text.partition(":")
         if prefix == "recording" and value.isdigit():
             return int(value)
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, UnicodeDecodeError, ValueError):  # ValueError: non-ASCII input
         pass
     raise BadRequest("cursor is not a next_cursor value from a previous page")
 
@@ -147,12 +147,10 @@ def _includes(request: Request, caller: FathomCaller, oauth_includes: str) -> In
 
 async def list_meetings(request: Request) -> Response:
     state = sandbox_state(request)
-    caller = authenticate(request, state.fathom, state.store)
-    if isinstance(caller, Response):
-        return caller
-    headers, refusal = admit(state.fathom, caller)
-    if refusal is not None:
-        return refusal
+    admitted = authenticate_and_admit(request, state.fathom, state.store)
+    if isinstance(admitted, Response):
+        return admitted
+    caller, headers = admitted
     account = caller.account
     try:
         include = _includes(request, caller, state.settings.fathom_oauth_includes)
@@ -181,12 +179,10 @@ def find_row(account: Account, raw_id: str) -> int | None:
 
 async def _recording(request: Request, part: str) -> Response:
     state = sandbox_state(request)
-    caller = authenticate(request, state.fathom, state.store)
-    if isinstance(caller, Response):
-        return caller
-    headers, refusal = admit(state.fathom, caller)
-    if refusal is not None:
-        return refusal
+    admitted = authenticate_and_admit(request, state.fathom, state.store)
+    if isinstance(admitted, Response):
+        return admitted
+    caller, headers = admitted
     row = find_row(caller.account, request.path_params["recording_id"])
     if row is None:
         return fathom_error(404, "Recording not found", headers)

@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provider_sandbox.admin import _refuse_remote
-from provider_sandbox.fathom.auth import admit, authenticate, fathom_error
+from provider_sandbox.fathom.auth import authenticate_and_admit, fathom_error
 from provider_sandbox.fathom.delivery import new_secret, post_json
 from provider_sandbox.fathom.generate import append_meeting
 from provider_sandbox.fathom.registry import FathomWebhook
@@ -50,12 +50,10 @@ def routes() -> list[Route]:
 
 async def create_webhook(request: Request) -> Response:
     state = sandbox_state(request)
-    caller = authenticate(request, state.fathom, state.store)
-    if isinstance(caller, Response):
-        return caller
-    headers, refusal = admit(state.fathom, caller)
-    if refusal is not None:
-        return refusal
+    admitted = authenticate_and_admit(request, state.fathom, state.store)
+    if isinstance(admitted, Response):
+        return admitted
+    caller, headers = admitted
     try:
         body = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
@@ -85,12 +83,10 @@ async def create_webhook(request: Request) -> Response:
 
 async def delete_webhook(request: Request) -> Response:
     state = sandbox_state(request)
-    caller = authenticate(request, state.fathom, state.store)
-    if isinstance(caller, Response):
-        return caller
-    headers, refusal = admit(state.fathom, caller)
-    if refusal is not None:
-        return refusal
+    admitted = authenticate_and_admit(request, state.fathom, state.store)
+    if isinstance(admitted, Response):
+        return admitted
+    caller, headers = admitted
     webhook = state.fathom.webhooks.get(request.path_params["webhook_id"])
     if webhook is None or webhook.account_key != caller.account.key:
         return fathom_error(404, "Webhook not found", headers)

@@ -66,18 +66,22 @@ def build_associations(settings: SandboxSettings, account: Account) -> Associati
         return numpy_rng(settings.seed, account.key, "associations", *pair)
 
     n_companies = len(companies) if companies is not None else 0
-    contact_company = contacts.columns["company"].astype(np.int64) if contacts is not None else None
-    if contacts is not None and n_companies:
-        rows = np.flatnonzero(contact_company >= 0)
-        graph.set("contacts", "companies", Links.from_pairs(len(contacts), rows, contact_company[rows],
-                                                            np.ones(len(rows), dtype=bool)))
-    company_contacts = _grouped(contact_company, n_companies) if contact_company is not None else None
 
-    deal_company = deals.columns["company"].astype(np.int64) if deals is not None else None
-    if deals is not None and n_companies:
-        rows = np.flatnonzero(deal_company >= 0)
-        graph.set("deals", "companies", Links.from_pairs(len(deals), rows, deal_company[rows],
-                                                         np.ones(len(rows), dtype=bool)))
+    def primary_company_links(name: str, table: ObjectTable | None) -> np.ndarray | None:
+        """The table's generation-time `company` column (None without the table), stored as each
+        record's link to its Primary company."""
+        if table is None:
+            return None
+        company = table.columns["company"].astype(np.int64)
+        if n_companies:
+            rows = np.flatnonzero(company >= 0)
+            graph.set(name, "companies", Links.from_pairs(len(table), rows, company[rows],
+                                                          np.ones(len(rows), dtype=bool)))
+        return company
+
+    contact_company = primary_company_links("contacts", contacts)
+    company_contacts = _grouped(contact_company, n_companies) if contact_company is not None else None
+    deal_company = primary_company_links("deals", deals)
     company_deals = _grouped(deal_company, n_companies) if deal_company is not None else None
 
     if deals is not None and company_contacts is not None:

@@ -21,8 +21,8 @@ from starlette.routing import Route
 from provider_sandbox.hubspot.association_graph import SINGULAR, UNLABELED_TYPE_IDS
 from provider_sandbox.hubspot.association_views import page_after, v3_entries, v4_association_types, visible_links
 from provider_sandbox.hubspot.batch_read import find_row
-from provider_sandbox.hubspot.errors import hubspot_error, validation_error
-from provider_sandbox.hubspot.guard import admit, json_object
+from provider_sandbox.hubspot.errors import unknown_object_type, validation_error
+from provider_sandbox.hubspot.guard import admit, batch_inputs, json_object, limit_param
 from provider_sandbox.hubspot.objects import ObjectKind, resolve
 from provider_sandbox.responses import json_response
 from provider_sandbox.state import sandbox_state
@@ -89,22 +89,14 @@ async def batch_read(request: Request) -> Response:
     headers, account, settings = admitted.headers, admitted.caller.account, admitted.state.settings
     objects = account.hubspot.objects
     if from_kind is None or to_kind is None or source not in objects or target not in objects:
-        return hubspot_error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {unknown}", headers=headers)
+        return unknown_object_type(unknown, headers)
     body = await json_object(request, headers)
     if isinstance(body, Response):
         return body
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list) or not all(isinstance(item, dict) and "id" in item for item in inputs):
-        return hubspot_error(400, "VALIDATION_ERROR", "Invalid input JSON: inputs must be a list of {\"id\": …}",
-                             headers=headers)
-    if len(inputs) > MAX_BATCH_INPUTS:
-        return hubspot_error(
-            400, "VALIDATION_ERROR",
-            f"Batch input size {len(inputs)} exceeds the limit of {MAX_BATCH_INPUTS} inputs.",
-            errors=[{"message": f"must have at most {MAX_BATCH_INPUTS} inputs", "in": "inputs",
-                     "code": "TOO_MANY_INPUTS"}],
-            headers=headers,
-        )
+    inputs = batch_inputs(body, MAX_BATCH_INPUTS,
+                          f"Batch input size {{count}} exceeds the limit of {MAX_BATCH_INPUTS} inputs.", headers)
+    if isinstance(inputs, Response):
+        return inputs
 
     keep_null_label = settings.hubspot_null_properties == "null"
     page_size = settings.hubspot_association_page_size
@@ -148,17 +140,13 @@ def _no_associations(source: str, target: str, raw_id: str) -> dict:
 
 
 def _page_params(request: Request, headers: dict[str, str]) -> tuple[int, int] | Response:
-    query = request.query_params
-    try:
-        limit = int(query.get("limit") or MAX_GET_LIMIT)
-    except ValueError:
-        return validation_error(f"limit must be an integer, got '{query.get('limit')}'", "limit", headers)
-    if not 1 <= limit <= MAX_GET_LIMIT:
-        return validation_error(f"limit must be between 1 and {MAX_GET_LIMIT}, got {limit}", "limit", headers)
-    after = _cursor(query.get("after"))
+    limit = limit_param(request, MAX_GET_LIMIT, MAX_GET_LIMIT, headers)
+    if isinstance(limit, Response):
+        return limit
+    raw_after = request.query_params.get("after")
+    after = _cursor(raw_after)
     if after is None:
-        return validation_error(f"after must be a paging.next.after value, got '{query.get('after')}'",
-                                "after", headers)
+        return validation_error(f"after must be a paging.next.after value, got '{raw_after}'", "after", headers)
     return limit, after
 
 
@@ -172,7 +160,7 @@ async def _one_record(request: Request, version: str):
     headers, account = admitted.headers, admitted.caller.account
     if from_kind is None or to_kind is None or source not in account.hubspot.objects \
             or target not in account.hubspot.objects or (source, target) not in UNLABELED_TYPE_IDS:
-        return hubspot_error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {unknown}", headers=headers)
+        return unknown_object_type(unknown, headers)
     params = _page_params(request, headers)
     if isinstance(params, Response):
         return params
@@ -182,35 +170,27 @@ async def _one_record(request: Request, version: str):
     return admitted, source, target, row, limit, after, keep_null_label
 
 
-async def get_v4(request: Request) -> Response:
-    prepared = await _one_record(request, "v4")
+async def _one_record_page(request: Request, version: str) -> Response:
+    """One record's associations, a page at a time: v4 `MultiAssociatedObjectWithLabel`s or v3 `{id, type}`."""
+    prepared = await _one_record(request, version)
     if isinstance(prepared, Response):
         return prepared
     admitted, source, target, row, limit, after, keep_null_label = prepared
     body: dict = {"results": []}
     found = _entries(admitted.caller.account, source, target, row, keep_null_label)
     if found is not None:
-        ids, _, build = found
+        ids, primary, build = found
         window, next_id = page_after(ids, after, limit)
-        body["results"] = build(window)
+        body["results"] = build(window) if version == "v4" else v3_entries(source, target, ids[window], primary[window])
         if next_id is not None:
             body["paging"] = {"next": {"after": str(next_id),
                                        "link": str(request.url.include_query_params(after=next_id))}}
     return json_response(body, headers=admitted.headers)
+
+
+async def get_v4(request: Request) -> Response:
+    return await _one_record_page(request, "v4")
 
 
 async def get_v3(request: Request) -> Response:
-    prepared = await _one_record(request, "v3")
-    if isinstance(prepared, Response):
-        return prepared
-    admitted, source, target, row, limit, after, keep_null_label = prepared
-    body: dict = {"results": []}
-    found = _entries(admitted.caller.account, source, target, row, keep_null_label)
-    if found is not None:
-        ids, primary, _ = found
-        window, next_id = page_after(ids, after, limit)
-        body["results"] = v3_entries(source, target, ids[window], primary[window])
-        if next_id is not None:
-            body["paging"] = {"next": {"after": str(next_id),
-                                       "link": str(request.url.include_query_params(after=next_id))}}
-    return json_response(body, headers=admitted.headers)
+    return await _one_record_page(request, "v3")

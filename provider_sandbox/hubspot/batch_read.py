@@ -14,10 +14,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provider_sandbox.hubspot.association_graph import SINGULAR
-from provider_sandbox.hubspot.crm_objects import _render
-from provider_sandbox.hubspot.errors import hubspot_error, validation_error
-from provider_sandbox.hubspot.guard import admit, bool_param, json_object
-from provider_sandbox.hubspot.objects import ObjectKind, resolve
+from provider_sandbox.hubspot.crm_objects import _render, wanted_properties
+from provider_sandbox.hubspot.errors import hubspot_error, unknown_object_type, validation_error
+from provider_sandbox.hubspot.guard import admit, batch_inputs, bool_param, json_object
+from provider_sandbox.hubspot.objects import resolve
 from provider_sandbox.hubspot.objects.contacts import contact_identity
 from provider_sandbox.responses import json_response
 from provider_sandbox.state import sandbox_state
@@ -81,25 +81,16 @@ async def batch_read(request: Request) -> Response:
     headers, account = admitted.headers, admitted.caller.account
     table = account.hubspot.objects.get(kind.name) if kind else None
     if kind is None or table is None:
-        return hubspot_error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {object_type}",
-                             headers=headers)
+        return unknown_object_type(object_type, headers)
     archived = bool_param(request, "archived")
     if archived is None:
         return validation_error("archived must be true or false", "archived", headers)
     body = await json_object(request, headers)
     if isinstance(body, Response):
         return body
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list) or not all(isinstance(item, dict) and "id" in item for item in inputs):
-        return hubspot_error(400, "VALIDATION_ERROR", "Invalid input JSON: inputs must be a list of {\"id\": …}",
-                             headers=headers)
-    if len(inputs) > MAX_INPUTS:
-        return hubspot_error(
-            400, "VALIDATION_ERROR", f"Batch input size {len(inputs)} exceeds the limit of {MAX_INPUTS}.",
-            errors=[{"message": f"must have at most {MAX_INPUTS} inputs", "in": "inputs",
-                     "code": "TOO_MANY_INPUTS"}],
-            headers=headers,
-        )
+    inputs = batch_inputs(body, MAX_INPUTS, f"Batch input size {{count}} exceeds the limit of {MAX_INPUTS}.", headers)
+    if isinstance(inputs, Response):
+        return inputs
     requested = _string_list(body, "properties")
     if requested is None:
         return hubspot_error(400, "VALIDATION_ERROR", "properties must be a list of strings", headers=headers)
@@ -112,7 +103,7 @@ async def batch_read(request: Request) -> Response:
                              headers=headers)
 
     lookup = _rows_by_email(account, table) if id_property == "email" else None
-    wanted = _wanted(kind, requested)
+    wanted = wanted_properties(kind, requested)
     keep_nulls = admitted.state.settings.hubspot_null_properties == "null"
     results, missing, seen = [], [], set()
     for item in inputs:
@@ -140,9 +131,3 @@ async def batch_read(request: Request) -> Response:
         }]
     response["completedAt"] = iso_ms(now_ms())
     return json_response(response, status=207 if missing else 200, headers=headers)
-
-
-def _wanted(kind: ObjectKind, requested: list[str]) -> tuple[str, ...]:
-    if not requested:
-        return kind.default_properties
-    return tuple(dict.fromkeys((*kind.always_properties, *requested)))

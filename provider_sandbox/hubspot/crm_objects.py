@@ -13,12 +13,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provider_sandbox.hubspot.association_views import v3_inline
-from provider_sandbox.hubspot.auth import Caller, authenticate
-from provider_sandbox.hubspot.errors import hubspot_error, validation_error
+from provider_sandbox.hubspot.auth import Caller
+from provider_sandbox.hubspot.errors import unknown_object_type, validation_error
+from provider_sandbox.hubspot.guard import admit
 from provider_sandbox.hubspot.objects import ObjectKind, resolve
 from provider_sandbox.responses import json_response
-from provider_sandbox.state import sandbox_state
-from provider_sandbox.stats import ENDPOINT_KEY
 from provider_sandbox.store import ObjectTable
 from provider_sandbox.timefmt import iso_ms
 
@@ -39,23 +38,16 @@ def split_list_param(request: Request, name: str) -> list[str]:
 
 
 async def list_objects(request: Request) -> Response:
-    state = sandbox_state(request)
     object_type = request.path_params["object_type"]
     kind = resolve(object_type)
-    request.scope[ENDPOINT_KEY] = f"GET /crm/v3/objects/{kind.name if kind else object_type}"
-
-    caller = authenticate(request, state.hubspot_tokens, state.store)
-    if isinstance(caller, Response):
-        return caller
-    headers, refusal = state.hubspot_limits.admit(caller)
-    if refusal is not None:
-        return refusal
+    admitted = admit(request, f"GET /crm/v3/objects/{kind.name if kind else object_type}")
+    if isinstance(admitted, Response):
+        return admitted
+    state, caller, headers = admitted.state, admitted.caller, admitted.headers
 
     table = caller.account.hubspot.objects.get(kind.name) if kind else None
     if kind is None or table is None:
-        return hubspot_error(
-            400, "VALIDATION_ERROR", f"Unable to infer object type from: {object_type}", headers=headers
-        )
+        return unknown_object_type(object_type, headers)
 
     params = _parse_list_params(request, state.settings.hubspot_limit_over_max)
     if isinstance(params, str):
@@ -63,7 +55,7 @@ async def list_objects(request: Request) -> Response:
         return validation_error(message, parameter, headers=headers)
     limit, start_id, archived = params
 
-    wanted = _wanted_properties(kind, split_list_param(request, "properties"))
+    wanted = wanted_properties(kind, split_list_param(request, "properties"))
     wanted_set = frozenset(wanted)
     association_types = split_list_param(request, "associations")
     keep_nulls = state.settings.hubspot_null_properties == "null"
@@ -112,7 +104,7 @@ def _parse_list_params(request: Request, over_max: str) -> tuple[int, int, bool]
     return limit, start_id, raw_archived == "true"
 
 
-def _wanted_properties(kind: ObjectKind, requested: list[str]) -> tuple[str, ...]:
+def wanted_properties(kind: ObjectKind, requested: list[str]) -> tuple[str, ...]:
     # The base properties always come back; explicitly requested ones are added (with null when
     # the record has no value). Names the kind does not know are dropped when rendering.
     if not requested:
@@ -126,6 +118,19 @@ def _render(
     base_url: str = "",
 ) -> dict:
     values = kind.property_values(seed, caller.account, table, row, wanted_set)
+    result = simple_public_object(table, row, values, wanted, keep_nulls)
+    if association_types:
+        # At most 100 per type inline, then a paging link (association_views.V3_INLINE_LIMIT).
+        linked = v3_inline(caller.account, kind.name, row, association_types, base_url)
+        if linked:
+            result["associations"] = linked
+    return result
+
+
+def simple_public_object(table: ObjectTable, row: int, values: dict[str, str | None], wanted: tuple[str, ...],
+                         keep_nulls: bool) -> dict:
+    """One record as HubSpot's `SimplePublicObject`: the wanted properties it has, in `wanted` order
+    (nulls only when `keep_nulls`), its timestamps and archived state."""
     archived = bool(table.archived[row])
     result: dict = {
         "id": str(int(table.ids[row])),
@@ -140,9 +145,4 @@ def _render(
     }
     if archived:
         result["archivedAt"] = iso_ms(table.archived_ms[row])
-    if association_types:
-        # At most 100 per type inline, then a paging link (association_views.V3_INLINE_LIMIT).
-        linked = v3_inline(caller.account, kind.name, row, association_types, base_url)
-        if linked:
-            result["associations"] = linked
     return result

@@ -24,15 +24,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provider_sandbox.hubspot.auth import authenticate
 from provider_sandbox.hubspot.columns import SearchColumn
 from provider_sandbox.hubspot.errors import validation_error
+from provider_sandbox.hubspot.guard import Admitted, admit
 from provider_sandbox.hubspot.objects import OBJECT_KINDS, ObjectKind
 from provider_sandbox.hubspot.table_index import modified_order
 from provider_sandbox.hubspot.v1_metadata import to_epoch_ms
 from provider_sandbox.responses import json_response
-from provider_sandbox.state import sandbox_state
-from provider_sandbox.stats import ENDPOINT_KEY
 from provider_sandbox.store import Account, HubSpotOwner, ObjectTable
 
 PAGED_DEFAULT, PAGED_MAX = 100, 250
@@ -135,26 +133,31 @@ def _parse_limit(request: Request, default: int, maximum: int, over_max: str) ->
     return limit
 
 
-async def paged(request: Request) -> Response:
-    state = sandbox_state(request)
-    request.scope[ENDPOINT_KEY] = "GET /engagements/v1/engagements/paged"
-    caller = authenticate(request, state.hubspot_tokens, state.store)
-    if isinstance(caller, Response):
-        return caller
-    headers, refusal = state.hubspot_limits.admit(caller)
-    if refusal is not None:
-        return refusal
-    limit = _parse_limit(request, PAGED_DEFAULT, PAGED_MAX, state.settings.hubspot_limit_over_max)
+def _admit_with_limit(request: Request, endpoint: str, default: int, maximum: int) -> tuple[Admitted, int] | Response:
+    """admit() (auth, burst window, daily quota), then `limit`; its 400 carries the rate-limit headers."""
+    admitted = admit(request, endpoint)
+    if isinstance(admitted, Response):
+        return admitted
+    limit = _parse_limit(request, default, maximum, admitted.state.settings.hubspot_limit_over_max)
     if isinstance(limit, Response):
-        limit.headers.update(headers)
+        limit.headers.update(admitted.headers)
         return limit
+    return admitted, limit
+
+
+async def paged(request: Request) -> Response:
+    prepared = _admit_with_limit(request, "GET /engagements/v1/engagements/paged", PAGED_DEFAULT, PAGED_MAX)
+    if isinstance(prepared, Response):
+        return prepared
+    admitted, limit = prepared
+    state, headers = admitted.state, admitted.headers
     raw_offset = request.query_params.get("offset") or "0"
     if not raw_offset.isdigit():
         return validation_error(f"offset must be the offset of a previous response, got '{raw_offset}'",
                                 "offset", headers=headers)
     offset = int(raw_offset)
 
-    account = caller.account
+    account = admitted.caller.account
     hits: list[_Hit] = []
     for kind, table in engagement_tables(account):
         # One more than the page per table tells whether anything follows the page.
@@ -205,18 +208,12 @@ def _modified_rows(table: ObjectTable, after: tuple[int, int], visible_until: in
 
 
 async def modified_after(request: Request) -> Response:
-    state = sandbox_state(request)
-    request.scope[ENDPOINT_KEY] = "GET /engagements/v1/engagements/modified/after"
-    caller = authenticate(request, state.hubspot_tokens, state.store)
-    if isinstance(caller, Response):
-        return caller
-    headers, refusal = state.hubspot_limits.admit(caller)
-    if refusal is not None:
-        return refusal
-    limit = _parse_limit(request, MODIFIED_DEFAULT, MODIFIED_MAX, state.settings.hubspot_limit_over_max)
-    if isinstance(limit, Response):
-        limit.headers.update(headers)
-        return limit
+    prepared = _admit_with_limit(request, "GET /engagements/v1/engagements/modified/after",
+                                 MODIFIED_DEFAULT, MODIFIED_MAX)
+    if isinstance(prepared, Response):
+        return prepared
+    admitted, limit = prepared
+    state, headers = admitted.state, admitted.headers
     parameter = "since" if "since" in request.query_params else "after"
     raw = request.query_params.get(parameter) or "0"
     position = decode_position(raw)
@@ -228,7 +225,7 @@ async def modified_after(request: Request) -> Response:
 
     delay = state.settings.hubspot_search_index_delay_ms
     visible_until = state.store.now_ms() - delay if delay > 0 else None
-    account = caller.account
+    account = admitted.caller.account
     hits: list[_Hit] = []
     for kind, table in engagement_tables(account):
         for row in _modified_rows(table, position, visible_until, limit + 1):

@@ -43,6 +43,12 @@ def validation_error(message: str, parameter: str, headers: Mapping[str, str] | 
     )
 
 
+def unknown_object_type(object_type: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """HubSpot's 400 for an object type in the path that it does not know (or the portal lacks)."""
+    return hubspot_error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {object_type}",
+                         headers=headers)
+
+
 def missing_credentials() -> JSONResponse:
     return hubspot_error(
         401, "INVALID_AUTHENTICATION",

@@ -1,5 +1,5 @@
 """The common start of a HubSpot REST handler: stats label, Bearer auth, burst/daily limits, and
-reading a JSON body into HubSpot's validation errors.
+reading a JSON body, batch `inputs` and query parameters into HubSpot's validation errors.
 
     admitted = admit(request, "GET /crm/v3/owners")
     if isinstance(admitted, Response):
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from provider_sandbox.hubspot.auth import Caller, authenticate
-from provider_sandbox.hubspot.errors import hubspot_error
+from provider_sandbox.hubspot.errors import hubspot_error, validation_error
 from provider_sandbox.state import SandboxState, sandbox_state
 from provider_sandbox.stats import ENDPOINT_KEY
 
@@ -49,6 +49,36 @@ async def json_object(request: Request, headers: dict[str, str]) -> dict | Respo
     if not isinstance(body, dict):
         return hubspot_error(400, "VALIDATION_ERROR", "Invalid input JSON: expected an object", headers=headers)
     return body
+
+
+def batch_inputs(body: dict, max_inputs: int, too_many_message: str,
+                 headers: dict[str, str]) -> list[dict] | Response:
+    """A batch body's `inputs`: a list of {"id": …} of at most `max_inputs`, or HubSpot's 400.
+    `too_many_message` is the endpoint's own wording of the size error, formatted with `count`."""
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or not all(isinstance(item, dict) and "id" in item for item in inputs):
+        return hubspot_error(400, "VALIDATION_ERROR", "Invalid input JSON: inputs must be a list of {\"id\": …}",
+                             headers=headers)
+    if len(inputs) > max_inputs:
+        return hubspot_error(
+            400, "VALIDATION_ERROR", too_many_message.format(count=len(inputs)),
+            errors=[{"message": f"must have at most {max_inputs} inputs", "in": "inputs",
+                     "code": "TOO_MANY_INPUTS"}],
+            headers=headers,
+        )
+    return inputs
+
+
+def limit_param(request: Request, default: int, maximum: int, headers: dict[str, str]) -> int | Response:
+    """`limit` in 1..maximum (absent or empty: `default`); anything else is a 400, never capped."""
+    raw = request.query_params.get("limit")
+    try:
+        limit = int(raw or default)
+    except ValueError:
+        return validation_error(f"limit must be an integer, got '{raw}'", "limit", headers)
+    if not 1 <= limit <= maximum:
+        return validation_error(f"limit must be between 1 and {maximum}, got {limit}", "limit", headers)
+    return limit
 
 
 def bool_param(request: Request, name: str, default: bool = False) -> bool | None:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provider_sandbox.hubspot.errors import hubspot_error, validation_error
-from provider_sandbox.hubspot.guard import admit, bool_param
+from provider_sandbox.hubspot.guard import admit, bool_param, limit_param
 from provider_sandbox.responses import json_response
 from provider_sandbox.seeding import derive_int
 from provider_sandbox.store import Account, HubSpotOwner
@@ -69,12 +69,9 @@ async def list_owners(request: Request) -> Response:
     if isinstance(admitted, Response):
         return admitted
     headers, query = admitted.headers, request.query_params
-    try:
-        limit = int(query.get("limit") or DEFAULT_LIMIT)
-    except ValueError:
-        return validation_error(f"limit must be an integer, got '{query.get('limit')}'", "limit", headers)
-    if not 1 <= limit <= MAX_LIMIT:
-        return validation_error(f"limit must be between 1 and {MAX_LIMIT}, got {limit}", "limit", headers)
+    limit = limit_param(request, DEFAULT_LIMIT, MAX_LIMIT, headers)
+    if isinstance(limit, Response):
+        return limit
     after = query.get("after") or "0"
     if not after.isdigit():
         return validation_error(f"after must be the paging.next.after of a previous page, got '{after}'",

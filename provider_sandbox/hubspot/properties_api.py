@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provider_sandbox.hubspot.errors import hubspot_error, validation_error
+from provider_sandbox.hubspot.errors import hubspot_error, unknown_object_type, validation_error
 from provider_sandbox.hubspot.guard import admit, bool_param
 from provider_sandbox.hubspot.objects import ObjectKind, resolve
 from provider_sandbox.hubspot.objects.schema import PropertyDef, portal_custom_properties
@@ -152,8 +152,7 @@ def _resolve_kind(request: Request, admitted) -> ObjectKind | Response:
     object_type = request.path_params["object_type"]
     kind = resolve(object_type)
     if kind is None or kind.name not in admitted.caller.account.hubspot.objects:
-        return hubspot_error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {object_type}",
-                             headers=admitted.headers)
+        return unknown_object_type(object_type, admitted.headers)
     return kind
 
 
@@ -211,8 +210,7 @@ async def list_v2(request: Request) -> Response:
     if isinstance(admitted, Response):
         return admitted
     if kind is None or kind.name not in V2_OBJECT_TYPES:
-        return hubspot_error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {object_type}",
-                             headers=admitted.headers)
+        return unknown_object_type(object_type, admitted.headers)
     seed, account = admitted.state.settings.seed, admitted.caller.account
     definitions = portal_properties(seed, account, kind, archived=False)
     return json_response([v2_property(seed, account, d, order) for order, d in enumerate(definitions)],

@@ -24,7 +24,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provider_sandbox.hubspot.auth import authenticate
-from provider_sandbox.hubspot.errors import hubspot_error
+from provider_sandbox.hubspot.crm_objects import simple_public_object
+from provider_sandbox.hubspot.errors import hubspot_error, unknown_object_type
 from provider_sandbox.hubspot.objects import resolve
 from provider_sandbox.hubspot.search_query import (
     MAX_RESULTS,
@@ -39,7 +40,6 @@ from provider_sandbox.responses import json_response
 from provider_sandbox.settings import SandboxSettings
 from provider_sandbox.state import sandbox_state
 from provider_sandbox.stats import ACCOUNT_KEY, ENDPOINT_KEY
-from provider_sandbox.timefmt import iso_ms
 
 # Stats and peak-rate tracking label for the search bucket (registered in state.py).
 SEARCH_PROVIDER = "hubspot-search"
@@ -80,7 +80,7 @@ async def search_objects(request: Request) -> Response:
 
     table = caller.account.hubspot.objects.get(kind.name) if kind else None
     if kind is None or table is None:
-        return hubspot_error(400, "VALIDATION_ERROR", f"Unable to infer object type from: {object_type}")
+        return unknown_object_type(object_type)
 
     raw = await request.body()
     try:
@@ -104,20 +104,9 @@ async def search_objects(request: Request) -> Response:
     wanted = tuple(dict.fromkeys((*kind.default_properties, *query.properties)))
     wanted_set = frozenset(wanted)
     keep_nulls = settings.hubspot_null_properties == "null"
-    results = []
-    for row in rows:
-        values = view.render(int(row), wanted_set)
-        results.append({
-            "id": str(int(table.ids[row])),
-            "properties": {
-                name: values[name]
-                for name in wanted
-                if name in values and (keep_nulls or values[name] is not None)
-            },
-            "createdAt": iso_ms(table.created_ms[row]),
-            "updatedAt": iso_ms(table.modified_ms[row]),
-            "archived": False,
-        })
+    # Search never finds archived rows (match_mask), so these all come out `"archived": false`.
+    results = [simple_public_object(table, row, view.render(int(row), wanted_set), wanted, keep_nulls)
+               for row in rows]
     payload: dict = {"total": total, "results": results}
     if query.limit > 0 and end < total:
         # May point at 10,000: following it is the 400 real clients run into.

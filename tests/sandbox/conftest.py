@@ -8,9 +8,11 @@ a test needs other flags (a tiny rate limit) or reads counters.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from provider_sandbox.launcher import SandboxProcess
 DEFAULT_FLAGS = ("--accounts", "2", "--engagements", "1500", "--seed", "7", "--hubspot-rate-limit", "100000",
                  # Search's indexing delay would hide the newest rows for the first seconds.
                  "--search-index-delay-ms", "0")
+CALLS_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "reference" / "hubspot-openapi" / "calls-v3.json"
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +72,18 @@ def page_through(client: httpx.Client, token: str, object_type: str = "calls", *
 def read_all():
     """The `page_through` helper, as a fixture so test modules need no package imports."""
     return page_through
+
+
+@pytest.fixture(scope="session")
+def schema_validator():
+    """validate(instance, schema_name) against a schema of HubSpot's calls-v3 OpenAPI spec."""
+    jsonschema = pytest.importorskip("jsonschema")
+    if not CALLS_SPEC_PATH.exists():
+        pytest.skip(f"HubSpot OpenAPI spec not found at {CALLS_SPEC_PATH}")
+    components = json.loads(CALLS_SPEC_PATH.read_text())["components"]
+
+    def validate(instance: object, schema_name: str) -> None:
+        schema = {"$ref": f"#/components/schemas/{schema_name}", "components": components}
+        jsonschema.Draft202012Validator(schema).validate(instance)
+
+    return validate

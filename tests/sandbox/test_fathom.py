@@ -347,3 +347,9 @@ def test_recording_destination_url_gets_the_body_posted(sandbox, receiver):
     while not received and time.monotonic() < deadline:
         time.sleep(0.02)
     assert json.loads(received[0][1]) == {"summary": meeting["default_summary"]}
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "é", "cmVjb3JkaW5nOmFiYw"])
+def test_a_cursor_that_no_page_gave_is_a_400(sandbox, cursor):
+    response = api(sandbox, "/meetings", cursor=cursor)
+    assert response.status_code == 400, response.text

@@ -8,10 +8,8 @@ bucket itself is tested on a sandbox with the default 5 requests per second.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +19,6 @@ from provider_sandbox.timefmt import iso_ms, parse_iso_to_ms
 ENGAGEMENTS_PER_ACCOUNT = 36_000
 DAY_MS = 86_400_000
 SEARCH_URL = "/crm/v3/objects/calls/search"
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "reference" / "hubspot-openapi" / "calls-v3.json"
 RATE_LIMIT_HEADER_PREFIX = "x-hubspot-ratelimit-"
 LISTED_PROPERTIES = (
     "hs_call_duration", "hs_call_disposition", "hs_call_status", "hs_call_direction", "hubspot_owner_id",
@@ -59,20 +56,6 @@ def all_calls(client) -> list[dict]:
         if "paging" not in page:
             return calls
         params["after"] = page["paging"]["next"]["after"]
-
-
-@pytest.fixture(scope="module")
-def schema_validator():
-    jsonschema = pytest.importorskip("jsonschema")
-    if not SPEC_PATH.exists():
-        pytest.skip(f"HubSpot OpenAPI spec not found at {SPEC_PATH}")
-    components = json.loads(SPEC_PATH.read_text())["components"]
-
-    def validate(instance: object, schema_name: str) -> None:
-        schema = {"$ref": f"#/components/schemas/{schema_name}", "components": components}
-        jsonschema.Draft202012Validator(schema).validate(instance)
-
-    return validate
 
 
 def search_all(client, body: dict) -> tuple[list[dict], int]:

@@ -6,26 +6,7 @@ first endpoint honest from day one.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "reference" / "hubspot-openapi" / "calls-v3.json"
-
-
-@pytest.fixture(scope="module")
-def schema_validator():
-    jsonschema = pytest.importorskip("jsonschema")
-    if not SPEC_PATH.exists():
-        pytest.skip(f"HubSpot OpenAPI spec not found at {SPEC_PATH}")
-    components = json.loads(SPEC_PATH.read_text())["components"]
-
-    def validate(instance: object, schema_name: str) -> None:
-        schema = {"$ref": f"#/components/schemas/{schema_name}", "components": components}
-        jsonschema.Draft202012Validator(schema).validate(instance)
-
-    return validate
 
 
 def test_list_page_and_errors_match_hubspot_openapi(sandbox, schema_validator):
