@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     fathom_auth_base: str = Field("https://fathom.video", alias="FATHOM_AUTH_BASE")
     aircall_api_base: str = Field("https://api.aircall.io", alias="AIRCALL_API_BASE")
 
+    # OAuth app credentials, used to refresh a connection whose own secrets do not carry them
+    # (one app per deployment; connections made through a per-account app store theirs).
+    hubspot_client_id: str | None = Field(None, alias="HUBSPOT_CLIENT_ID")
+    hubspot_client_secret: str | None = Field(None, alias="HUBSPOT_CLIENT_SECRET", repr=False)
+    fathom_client_id: str | None = Field(None, alias="FATHOM_CLIENT_ID")
+    fathom_client_secret: str | None = Field(None, alias="FATHOM_CLIENT_SECRET", repr=False)
+
     @property
     def external_database_url(self) -> str | None:
         """The server to use instead of the embedded one: DATABASE_URL, else libpq's PG* variables."""
