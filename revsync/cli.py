@@ -90,6 +90,85 @@ def _secret_key(args) -> int:
     return 0
 
 
+def _database():
+    """A psycopg2 connection to revsync's database (the embedded server is started if needed)."""
+    import psycopg2
+
+    from revsync.db import check_connection, database_url
+
+    url = database_url(start=True)
+    check_connection(url)
+    return psycopg2.connect(url)
+
+
+def _accounts(args) -> int:
+    from revsync.accounts import add_account, list_accounts
+
+    conn = _database()
+    try:
+        with conn:
+            if args.action == "add":
+                account, created = add_account(conn, args.name)
+                note = "" if created else " (already there)"
+                print(f"{account.account_id}  {account.slug}  {account.name}{note}")
+                return 0
+            accounts = list_accounts(conn)
+    finally:
+        conn.close()
+    if not accounts:
+        print("no accounts yet; `revsync accounts add NAME` adds one")
+        return 0
+    rows = [("NAME", "SLUG", "ID", "CONNECTIONS")]
+    for account in accounts:
+        connections = ", ".join(f"{c.provider} ({c.auth_type}): {c.status}" for c in account.connections)
+        rows.append((account.name, account.slug, account.account_id, connections or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=False)) + "  " + row[3])
+    return 0
+
+
+def _read_token(option: str | None) -> str:
+    """The token from `--private-app-token`: the value itself, `-` for one line of stdin, or a
+    prompt that does not echo when the option is omitted."""
+    if option == "-":
+        token = sys.stdin.readline()
+    elif option is None:
+        import getpass
+
+        token = getpass.getpass("HubSpot private app token (not shown): ")
+    else:
+        token = option
+    token = token.strip()
+    if not token:
+        raise RevsyncError("No token given. Pass --private-app-token TOKEN, or - to read it from stdin.")
+    return token
+
+
+def _connect(args) -> int:
+    from revsync.accounts import find_account
+    from revsync.credentials import default_api_base, normalize_api_base, store_connection, verify_hubspot_token
+
+    api_base = normalize_api_base(args.api_base) if args.api_base else default_api_base("hubspot")
+    conn = _database()
+    try:
+        account = find_account(conn, args.account)
+        token = _read_token(args.private_app_token)
+        check = verify_hubspot_token(token, api_base)
+        with conn:
+            store_connection(
+                conn, account_id=account.account_id, provider="hubspot", auth_type="private_app",
+                secrets={"access_token": token}, api_base=api_base,
+            )
+    finally:
+        conn.close()
+    print(f"connected HubSpot to {account.name} ({account.slug}) through {api_base}; the token is in the vault")
+    if check.missing_scopes:
+        print(f"warning: the token lacks {', '.join(check.missing_scopes)}; object types that need it are "
+              "skipped until the private app is given those scopes", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="revsync",
@@ -132,6 +211,42 @@ def build_parser() -> argparse.ArgumentParser:
     # Listed for --help only: main() hands `revsync sandbox ...` to provider_sandbox's own parser.
     commands.add_parser("sandbox", help="serve the provider sandbox (HubSpot, Fathom, Aircall) in the foreground; "
                         "`revsync sandbox --help` lists its flags")
+
+    accounts = commands.add_parser(
+        "accounts", help="add or list accounts (the teams whose providers are connected)",
+        description="Accounts are the teams revsync syncs for. Each has a name, a slug made from it, and an id.",
+    )
+    account_actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = account_actions.add_parser(
+        "add", help="add an account and print its id (idempotent: the same slug gives the same account)",
+        description="Add an account named NAME; its slug is NAME in lowercase ASCII with dashes. Prints "
+        "its id, slug and name. Adding a name whose slug exists returns that account.",
+    )
+    add.add_argument("name", metavar="NAME", help='the account\'s name, e.g. "Acme Sales"')
+    account_actions.add_parser("list", help="list accounts: name, slug, id, connected providers and their status")
+    accounts.set_defaults(func=_accounts)
+
+    connect = commands.add_parser(
+        "connect", help="connect a provider to an account (HubSpot private app token)",
+        description="Store a provider's credentials for an account, encrypted in the database. OAuth "
+        "connections are made on the integrations page.",
+    )
+    connect_providers = connect.add_subparsers(dest="provider", required=True, metavar="PROVIDER")
+    hubspot = connect_providers.add_parser(
+        "hubspot", help="connect HubSpot with a private app's access token",
+        description="Check a HubSpot private app token with one call to the owners API, then store it "
+        "encrypted for the account. The token is never printed. Prefer `--private-app-token -` (stdin) or "
+        "the prompt: a token on the command line is visible to other users of the machine.",
+    )
+    hubspot.add_argument("--account", required=True, metavar="NAME_OR_SLUG",
+                         help="the account: its name, slug or id (see `revsync accounts list`)")
+    hubspot.add_argument("--private-app-token", metavar="TOKEN",
+                         help="the private app's access token; - reads it from stdin; omitted: asked for, not echoed")
+    hubspot.add_argument("--api-base", metavar="URL",
+                         help="HubSpot API base the token belongs to (default: HUBSPOT_API_BASE, "
+                         "https://api.hubapi.com); stored with the connection, and the token is only sent there. "
+                         "https, or http on this machine")
+    connect.set_defaults(func=_connect)
 
     key = commands.add_parser("secret-key", help="print a new REVSYNC_SECRET_KEY (Fernet key)")
     key.set_defaults(func=_secret_key)
