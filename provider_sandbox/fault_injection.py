@@ -343,6 +343,18 @@ class FaultInjector:
         rule.injected[kind] += 1
         note_fault(scope, kind)
 
+    def expired_for(self, provider: str, credential: str) -> float | None:
+        """Seconds since `credential` expired under a token-expiry rule, or None if no such rule
+        has aged it past its limit: token info and introspection report what CRM calls see."""
+        now = self._clock()
+        overdue = [now - first_seen - rule.token_expiry_seconds
+                   for rule in self.rules
+                   if rule.token_expiry_seconds is not None and not rule.exhausted
+                   and rule.provider in ("*", provider)
+                   and (first_seen := rule.first_seen.get(credential)) is not None]
+        late = [seconds for seconds in overdue if seconds >= 0]
+        return max(late) if late else None
+
     def _expired(self, rule: FaultRule, provider: str, scope: Scope) -> Response | None:
         credential = _credential(scope)
         if credential is None:

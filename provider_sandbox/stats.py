@@ -7,6 +7,9 @@ handlers enrich the record through the ASGI scope:
   matched route's path template, or the raw path when nothing matched;
 - `scope[ACCOUNT_KEY]`: (provider, account key) once the request is authenticated, which feeds
   the per-account 429 count and the peak requests per rate-limit window;
+- `scope[VERSION_KEY]`: (legacy prefix, date-based prefix) when a date-based twin route
+  (hubspot/versions.py) runs a legacy handler; its label is given the path the client used
+  ("GET /crm/v3/objects/calls" becomes "GET /crm/objects/2026-09/calls");
 - `scope[FAULTS_KEY]`: the kinds of faults injected into this request (faults.note_fault). They
   are counted apart, and an injected 429 is not a rate-limit refusal (`rate_limited.injected`).
 
@@ -24,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 ENDPOINT_KEY = "sandbox.endpoint"
 ACCOUNT_KEY = "sandbox.account"
 FAULTS_KEY = "sandbox.faults"
+VERSION_KEY = "sandbox.version_prefixes"
 CLIENT_GONE = 499  # nginx's "client closed request": no response was ever started
 ADMIN_PREFIX = "/_sandbox"
 
@@ -141,6 +145,12 @@ class StatsMiddleware:
 def _endpoint_label(scope: Scope) -> str:
     label = scope.get(ENDPOINT_KEY)
     if label:
+        prefixes = scope.get(VERSION_KEY)
+        if prefixes:
+            legacy, dated = prefixes
+            method, _, path = label.partition(" ")
+            if path == legacy or path.startswith((legacy + "/", legacy + "?")):
+                return f"{method} {dated}{path[len(legacy):]}"
         return label
     route = scope.get("route")
     path = getattr(route, "path", None) or scope["path"]
