@@ -1,9 +1,11 @@
 """`POST /crm/v3/objects/{objectType}/batch/read`: up to 100 records by id (or a unique property).
 
 Shapes per the object specs (`BatchReadInputSimplePublicObjectId` in,
-`BatchResponseSimplePublicObject` out). More than 100 inputs is a 400. Ids that do not exist,
-or are not in the requested `archived` state, are reported together in one `OBJECT_NOT_FOUND`
-error with status 207, next to the records that were found. Duplicate ids are returned once.
+`BatchResponseSimplePublicObject` out). More than 100 inputs is a 400 (more than 50 with
+`propertiesWithHistory`, which adds each record's `propertiesWithHistory` as the list does). Ids
+that do not exist, or are not in the requested `archived` state, are reported together in one
+`OBJECT_NOT_FOUND` error with status 207, next to the records that were found. Duplicate ids are
+returned once. Body fields other than the schema's four are a 400, never silently dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provider_sandbox.hubspot.association_graph import SINGULAR
-from provider_sandbox.hubspot.crm_objects import _render, wanted_properties
+from provider_sandbox.hubspot.crm_objects import HISTORY_MAX_LIMIT, _render, wanted_properties
 from provider_sandbox.hubspot.errors import hubspot_error, unknown_object_type, validation_error
 from provider_sandbox.hubspot.guard import admit, batch_inputs, bool_param, json_object
 from provider_sandbox.hubspot.objects import resolve
@@ -25,8 +27,9 @@ from provider_sandbox.store import Account, ObjectTable
 from provider_sandbox.timefmt import iso_ms
 
 MAX_INPUTS = 100
+BODY_FIELDS = frozenset(("inputs", "properties", "propertiesWithHistory", "idProperty"))
 # idProperty values that identify a record besides its id (HubSpot: properties with unique values).
-_UNIQUE_PROPERTIES = {"contacts": ("email",)}
+UNIQUE_PROPERTIES = {"contacts": ("email",)}
 # account key -> ((table identity, version, rows), email -> row); rebuilt when the table changes.
 _email_index: dict[str, tuple[tuple[int, int, int], dict[str, int]]] = {}
 
@@ -43,6 +46,13 @@ def find_row(table: ObjectTable, raw_id: object) -> int | None:
     record_id = int(text)
     row = int(np.searchsorted(table.ids, record_id))
     return row if row < len(table) and int(table.ids[row]) == record_id else None
+
+
+def row_by_unique_property(account: Account, table: ObjectTable, id_property: str, value: str) -> int | None:
+    """Row of the record whose unique property (`email` of contacts) has this value."""
+    if id_property != "email":
+        return None
+    return _rows_by_email(account, table).get(value.strip().lower())
 
 
 def _rows_by_email(account: Account, table: ObjectTable) -> dict[str, int]:
@@ -88,7 +98,17 @@ async def batch_read(request: Request) -> Response:
     body = await json_object(request, headers)
     if isinstance(body, Response):
         return body
-    inputs = batch_inputs(body, MAX_INPUTS, f"Batch input size {{count}} exceeds the limit of {MAX_INPUTS}.", headers)
+    unknown = sorted(set(body) - BODY_FIELDS)
+    if unknown:
+        return hubspot_error(400, "VALIDATION_ERROR",
+                             f"Invalid input JSON: unrecognized field(s) {', '.join(unknown)}", headers=headers)
+    history = _string_list(body, "propertiesWithHistory")
+    if history is None:
+        return hubspot_error(400, "VALIDATION_ERROR", "propertiesWithHistory must be a list of strings",
+                             headers=headers)
+    max_inputs = HISTORY_MAX_LIMIT if history else MAX_INPUTS
+    inputs = batch_inputs(body, max_inputs, f"Batch input size {{count}} exceeds the limit of {max_inputs}.",
+                          headers)
     if isinstance(inputs, Response):
         return inputs
     requested = _string_list(body, "properties")
@@ -97,7 +117,7 @@ async def batch_read(request: Request) -> Response:
     id_property = body.get("idProperty")
     if id_property in ("hs_object_id", "id", ""):
         id_property = None
-    if id_property is not None and id_property not in _UNIQUE_PROPERTIES.get(kind.name, ()):
+    if id_property is not None and id_property not in UNIQUE_PROPERTIES.get(kind.name, ()):
         return hubspot_error(400, "VALIDATION_ERROR",
                              f"Property \"{id_property}\" is not a unique value property for {kind.name}.",
                              headers=headers)
@@ -116,7 +136,8 @@ async def batch_read(request: Request) -> Response:
             continue
         seen.add(row)
         results.append(_render(kind, admitted.state.store.seed, admitted.caller, table, row, wanted,
-                               frozenset(wanted), [], keep_nulls))
+                               frozenset(wanted), [], keep_nulls, history=tuple(history),
+                               email_bodies=admitted.reads_email_bodies))
     response: dict = {"status": "COMPLETE", "results": results, "startedAt": iso_ms(started)}
     if missing:
         response["numErrors"] = 1

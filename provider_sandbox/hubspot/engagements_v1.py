@@ -9,9 +9,18 @@
   send `after`, so both names work). `limit` default 100, max 1000. Same indexing delay as
   search. Response `{"results", "hasMore", "after"}`, `after` an opaque cursor.
 
-Both use the burst window and daily quota (with their headers), and render the v1 shape: epoch-ms
+- `GET /engagements/v1/engagements/recent/modified`: the engagements modified in the last 30
+  days, newest first (lastUpdated, then id, descending), at most the 10,000 most recent
+  (provider-apis.md A2). `count` default 20, max 100; `offset` (the previous response's) is a
+  position in that list; `since` (epoch ms) keeps only later changes. Response `{"results",
+  "hasMore", "offset", "total"}`; `total` counts every match in the window, so a total of 10,000
+  or more tells the client the list is cut and it must fall back to `paged`. Same indexing delay
+  as search.
+
+All use the burst window and daily quota (with their headers), and render the v1 shape: epoch-ms
 integers, `type`, type-specific `metadata` (`ObjectKind.v1_metadata`) and inline associations
-(from `ObjectKind.associations`, empty lists when there are none).
+(from `ObjectKind.associations`, empty lists when there are none). Without `sales-email-read`
+an EMAIL's `subject`, `html` and `text` are left out of its metadata (provider-apis.md A2).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
+import numpy as np
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -35,6 +45,10 @@ from provider_sandbox.store import Account, HubSpotOwner, ObjectTable
 
 PAGED_DEFAULT, PAGED_MAX = 100, 250
 MODIFIED_DEFAULT, MODIFIED_MAX = 100, 1000
+RECENT_DEFAULT, RECENT_MAX = 20, 100
+RECENT_WINDOW_MS = 30 * 86_400_000  # "the last 30 days"
+RECENT_CAP = 10_000  # "or the 10k most recently updated"
+_REDACTED_EMAIL_METADATA = ("subject", "html", "text")
 # v3 association type -> v1 `associations` key; ownerIds stays empty (owners are `ownerId`).
 V1_ASSOCIATION_KEYS = {"contacts": "contactIds", "companies": "companyIds", "deals": "dealIds", "tickets": "ticketIds"}
 _V1_ASSOCIATION_FIELDS = ("contactIds", "companyIds", "dealIds", "ownerIds", "ticketIds")
@@ -47,6 +61,7 @@ def routes() -> list[Route]:
     return [
         Route("/engagements/v1/engagements/paged", paged, methods=["GET"]),
         Route("/engagements/v1/engagements/modified/after", modified_after, methods=["GET"]),
+        Route("/engagements/v1/engagements/recent/modified", recent_modified, methods=["GET"]),
     ]
 
 
@@ -58,7 +73,7 @@ class _Hit:
     row: int
 
 
-def _render_page(hits: list[_Hit], seed: int, account: Account) -> list[dict]:
+def _render_page(hits: list[_Hit], seed: int, account: Account, email_bodies: bool = True) -> list[dict]:
     owners = {owner.id: owner for owner in account.hubspot.owners}
     columns: dict[int, dict[str, SearchColumn]] = {}
     rendered = []
@@ -66,7 +81,11 @@ def _render_page(hits: list[_Hit], seed: int, account: Account) -> list[dict]:
         table_columns = columns.get(id(hit.table))
         if table_columns is None:
             table_columns = columns[id(hit.table)] = hit.kind.search_columns(account, hit.table)
-        rendered.append(render_engagement(hit.kind, seed, account, hit.table, hit.row, owners, table_columns))
+        engagement = render_engagement(hit.kind, seed, account, hit.table, hit.row, owners, table_columns)
+        if not email_bodies and hit.kind.v1_type == "EMAIL":
+            for key in _REDACTED_EMAIL_METADATA:
+                engagement["metadata"].pop(key, None)
+        rendered.append(engagement)
     return rendered
 
 
@@ -119,26 +138,28 @@ def render_engagement(kind: ObjectKind, seed: int, account: Account, table: Obje
     }
 
 
-def _parse_limit(request: Request, default: int, maximum: int, over_max: str) -> int | Response:
-    raw = request.query_params.get("limit")
+def _parse_limit(request: Request, default: int, maximum: int, over_max: str, name: str = "limit") -> int | Response:
+    raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
     if not raw.isdigit() or int(raw) < 1:
-        return validation_error(f"limit must be a positive integer, got '{raw}'", "limit")
+        return validation_error(f"{name} must be a positive integer, got '{raw}'", name)
     limit = int(raw)
     if limit > maximum:
         if over_max == "error":
-            return validation_error(f"limit must be less than or equal to {maximum}, got {limit}", "limit")
+            return validation_error(f"{name} must be less than or equal to {maximum}, got {limit}", name)
         limit = maximum
     return limit
 
 
-def _admit_with_limit(request: Request, endpoint: str, default: int, maximum: int) -> tuple[Admitted, int] | Response:
-    """admit() (auth, burst window, daily quota), then `limit`; its 400 carries the rate-limit headers."""
+def _admit_with_limit(request: Request, endpoint: str, default: int, maximum: int,
+                      name: str = "limit") -> tuple[Admitted, int] | Response:
+    """admit() (auth, scopes, burst window, daily quota), then `limit` (or `count`); its 400
+    carries the rate-limit headers."""
     admitted = admit(request, endpoint)
     if isinstance(admitted, Response):
         return admitted
-    limit = _parse_limit(request, default, maximum, admitted.state.settings.hubspot_limit_over_max)
+    limit = _parse_limit(request, default, maximum, admitted.state.settings.hubspot_limit_over_max, name)
     if isinstance(limit, Response):
         limit.headers.update(admitted.headers)
         return limit
@@ -166,7 +187,7 @@ async def paged(request: Request) -> Response:
     hits.sort(key=lambda hit: hit.sort_key)
     page = hits[:limit]
     return json_response({
-        "results": _render_page(page, state.store.seed, account),
+        "results": _render_page(page, state.store.seed, account, admitted.reads_email_bodies),
         "hasMore": len(hits) > limit,
         "offset": page[-1].sort_key[0] if page else offset,
     }, headers=headers)
@@ -233,9 +254,59 @@ async def modified_after(request: Request) -> Response:
     hits.sort(key=lambda hit: hit.sort_key)
     page = hits[:limit]
     return json_response({
-        "results": _render_page(page, state.store.seed, account),
+        "results": _render_page(page, state.store.seed, account, admitted.reads_email_bodies),
         "hasMore": len(hits) > limit,
         # With nothing new, hand back the same position so the client can poll from it later.
         "after": encode_cursor(*page[-1].sort_key) if page else raw,
     }, headers=headers)
 
+
+
+async def recent_modified(request: Request) -> Response:
+    prepared = _admit_with_limit(request, "GET /engagements/v1/engagements/recent/modified",
+                                 RECENT_DEFAULT, RECENT_MAX, name="count")
+    if isinstance(prepared, Response):
+        return prepared
+    admitted, count = prepared
+    state, headers = admitted.state, admitted.headers
+    query = request.query_params
+    raw_offset = query.get("offset") or "0"
+    if not raw_offset.isdigit():
+        return validation_error(f"offset must be the offset of a previous response, got '{raw_offset}'",
+                                "offset", headers=headers)
+    raw_since = query.get("since")
+    if raw_since not in (None, "") and not raw_since.lstrip("-").isdigit():
+        return validation_error(f"since must be epoch milliseconds, got '{raw_since}'", "since", headers=headers)
+    offset = int(raw_offset)
+
+    now = state.store.now_ms()
+    delay = state.settings.hubspot_search_index_delay_ms
+    visible_until = now - delay if delay > 0 else now
+    after = now - RECENT_WINDOW_MS
+    if raw_since:
+        after = max(after, int(raw_since))
+    account = admitted.caller.account
+    tables = engagement_tables(account)
+    keys: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for index, (_, table) in enumerate(tables):
+        ordered = modified_order(table)
+        start, end = ordered.position_after(after, _AFTER_EVERY_ID), ordered.end_at(visible_until)
+        rows = ordered.order[start:end]
+        rows = rows[~table.archived[rows]]
+        keys.append((table.modified_ms[rows], table.ids[rows], np.full(len(rows), index), rows))
+    modified = np.concatenate([k[0] for k in keys]) if keys else np.zeros(0, dtype=np.int64)
+    ids = np.concatenate([k[1] for k in keys]) if keys else np.zeros(0, dtype=np.int64)
+    which = np.concatenate([k[2] for k in keys]) if keys else np.zeros(0, dtype=np.int64)
+    rows = np.concatenate([k[3] for k in keys]) if keys else np.zeros(0, dtype=np.int64)
+    total = len(ids)
+    newest_first = np.lexsort((-ids, -modified))[:RECENT_CAP]
+    page_order = newest_first[offset:offset + count]
+    hits = [_Hit((int(modified[i]), int(ids[i])), tables[int(which[i])][0], tables[int(which[i])][1], int(rows[i]))
+            for i in page_order]
+    end = offset + len(hits)
+    return json_response({
+        "results": _render_page(hits, state.store.seed, account, admitted.reads_email_bodies),
+        "hasMore": end < len(newest_first),
+        "offset": end,
+        "total": total,
+    }, headers=headers)

@@ -3,7 +3,9 @@
 Behaviour per provider-apis.md A2/A3 and the `PublicObjectSearchRequest` /
 `CollectionResponseWithTotalSimplePublicObject` schemas of calls-v3.json:
 
-- `filterGroups` (OR of groups, AND within one) with every documented operator, at most 5 groups,
+- `filterGroups` (OR of groups, AND within one) or a top-level `filters` list (one AND group, the
+  form of HubSpot's search guide); any other body field is a 400, never ignored. Every documented
+  operator, at most 5 groups,
   10 filters per group and 25 in total (`--search-filter-groups 6` for the spec's wording);
   one `sorts` entry; `properties`; `query`; `limit` 0..200 (default 10; more is a 400);
   `after` is a result offset, `paging.next.after` the next one.
@@ -24,9 +26,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provider_sandbox.hubspot.auth import authenticate
-from provider_sandbox.hubspot.crm_objects import simple_public_object
+from provider_sandbox.hubspot.crm_objects import redact_email_content, simple_public_object
 from provider_sandbox.hubspot.errors import hubspot_error, unknown_object_type
-from provider_sandbox.hubspot.objects import resolve
+from provider_sandbox.hubspot.guard import has_scope, scope_refusal
+from provider_sandbox.hubspot.objects import ObjectKind, resolve
+from provider_sandbox.hubspot.scopes import SALES_EMAIL_READ
 from provider_sandbox.hubspot.search_query import (
     MAX_RESULTS,
     FilterLimits,
@@ -57,6 +61,10 @@ def filter_limits(settings: SandboxSettings) -> FilterLimits:
     )
 
 
+def _visible(kind: ObjectKind, values: dict[str, str | None], email_bodies: bool) -> dict[str, str | None]:
+    return values if email_bodies else redact_email_content(kind, values)
+
+
 def search_error(error: SearchError) -> Response:
     return hubspot_error(
         400, "VALIDATION_ERROR", error.message,
@@ -73,6 +81,9 @@ async def search_objects(request: Request) -> Response:
     caller = authenticate(request, state.hubspot_tokens, state.store)
     if isinstance(caller, Response):
         return caller
+    refused = scope_refusal(request, caller, state.settings)
+    if refused is not None:
+        return refused
     request.scope[ACCOUNT_KEY] = (SEARCH_PROVIDER, caller.account.key)
     refusal = state.hubspot_limits.admit_search(caller)
     if refusal is not None:
@@ -105,7 +116,9 @@ async def search_objects(request: Request) -> Response:
     wanted_set = frozenset(wanted)
     keep_nulls = settings.hubspot_null_properties == "null"
     # Search never finds archived rows (match_mask), so these all come out `"archived": false`.
-    results = [simple_public_object(table, row, view.render(int(row), wanted_set), wanted, keep_nulls)
+    email_bodies = has_scope(caller, settings, SALES_EMAIL_READ)
+    results = [simple_public_object(table, row, _visible(kind, view.render(int(row), wanted_set), email_bodies),
+                                    wanted, keep_nulls)
                for row in rows]
     payload: dict = {"total": total, "results": results}
     if query.limit > 0 and end < total:

@@ -36,6 +36,8 @@ MAX_LIMIT = 200
 # "The search endpoints are limited to 10,000 total results for any given query."
 MAX_RESULTS = 10_000
 MAX_QUERY_CHARS = 3000
+# PublicObjectSearchRequest's fields, plus the top-level `filters` of HubSpot's search guide.
+BODY_FIELDS = frozenset(("after", "filterGroups", "filters", "limit", "properties", "query", "sorts"))
 
 OPERATORS = frozenset((
     "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
@@ -153,10 +155,25 @@ def parse_search_body(body: Any, limits: FilterLimits) -> SearchQuery:
     """Validate a search request body as HubSpot does; raises SearchError for a 400."""
     if not isinstance(body, dict):
         raise SearchError("The request body must be a JSON object", "body")
+    unknown = sorted(set(body) - BODY_FIELDS)
+    if unknown:
+        # Never drop a field silently: one that would change the answer must not be ignored.
+        raise SearchError(
+            f"Invalid input JSON: unrecognized field(s) {', '.join(unknown)}; a search takes "
+            f"{', '.join(sorted(BODY_FIELDS))}", unknown[0])
 
     raw_groups = body.get("filterGroups") or []
     if not isinstance(raw_groups, list):
         raise SearchError("filterGroups must be an array", "filterGroups")
+    top_filters = body.get("filters")
+    if top_filters is not None:
+        # HubSpot's search guide also sends one AND group as a top-level `filters` list.
+        if not isinstance(top_filters, list):
+            raise SearchError("filters must be an array", "filters")
+        if raw_groups and top_filters:
+            raise SearchError("Send either filters (one group) or filterGroups, not both", "filters")
+        if top_filters:
+            raw_groups = [{"filters": top_filters}]
     if len(raw_groups) > limits.groups:
         raise SearchError(
             f"Too many filter groups: {len(raw_groups)}; a search allows at most {limits.groups}", "filterGroups"
