@@ -50,6 +50,24 @@ UNLABELED_TYPE_IDS: dict[tuple[str, str], int] = {
     ("contacts", "tasks"): 203, ("tasks", "contacts"): 204,
     ("companies", "tasks"): 191, ("tasks", "companies"): 192,
     ("deals", "tasks"): 215, ("tasks", "deals"): 216,
+    # HubSpot's other standard types (objects/standard.py): no records, so no links, but the
+    # per-record association routes know the pairs HubSpot defines.
+    ("contacts", "tickets"): 15, ("tickets", "contacts"): 16,
+    ("tickets", "companies"): 339, ("companies", "tickets"): 340,
+    ("deals", "tickets"): 27, ("tickets", "deals"): 28,
+    ("tickets", "calls"): 219, ("calls", "tickets"): 220,
+    ("tickets", "emails"): 223, ("emails", "tickets"): 224,
+    ("tickets", "meetings"): 225, ("meetings", "tickets"): 226,
+    ("tickets", "notes"): 227, ("notes", "tickets"): 228,
+    ("tickets", "tasks"): 229, ("tasks", "tickets"): 230,
+    ("deals", "line_items"): 19, ("line_items", "deals"): 20,
+    ("deals", "quotes"): 63, ("quotes", "deals"): 64,
+    ("quotes", "line_items"): 67, ("line_items", "quotes"): 68,
+    ("communications", "contacts"): 81, ("contacts", "communications"): 82,
+    ("communications", "deals"): 85, ("deals", "communications"): 86,
+    ("communications", "companies"): 87, ("companies", "communications"): 88,
+    ("contacts", "invoices"): 178, ("contacts", "subscriptions"): 296, ("contacts", "commerce_payments"): 388,
+    ("contacts", "postal_mail"): 454, ("contacts", "orders"): 508, ("contacts", "carts"): 587,
 }
 PRIMARY_TYPE_IDS: dict[tuple[str, str], int] = {
     ("contacts", "companies"): 1, ("companies", "contacts"): 2,

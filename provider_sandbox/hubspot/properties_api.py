@@ -2,10 +2,13 @@
 like properties-v3.json, and the legacy `GET /properties/v2/{objectType}/properties` (a bare list
 of v1/v2 property objects with epoch-ms times) that older clients still call.
 
-Definitions come from the object kinds (`ObjectKind.definitions`) plus the portal's custom
-properties (objects/schema.py), so every property a record can carry is described, with the
-options its enumeration values come from. `archived=true` lists only archived (deleted custom)
-properties. v2 serves contacts, companies and deals, the object types it ever had.
+Definitions come from the object kinds (`ObjectKind.all_definitions`: what records render, the
+per-stage history properties and the rest of HubSpot's standard list in objects/catalogue.py)
+plus the portal's custom properties (objects/schema.py), so every property a record can carry is
+described, with the options its enumeration values come from. `archived=true` lists only archived (deleted custom)
+properties. v2 serves every object type the sandbox knows, engagements included, as HubSpot does
+for clients that discover properties there (airbytehq/airbyte source-hubspot reads
+`/properties/v2/{entity}/properties` for calls, emails, tickets, line items, deal splits, ...).
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from provider_sandbox.seeding import derive_int
 from provider_sandbox.store import Account
 from provider_sandbox.timefmt import iso_ms, parse_iso_to_ms
 
-V2_OBJECT_TYPES = ("contacts", "companies", "deals")
 # HubSpot's own properties predate every portal; a fixed date keeps responses deterministic.
 _DEFINED_AT_MS = parse_iso_to_ms("2019-08-06T02:41:52.261Z")
 _DAY_MS = 86_400_000
@@ -43,7 +45,7 @@ def portal_properties(seed: int, account: Account, kind: ObjectKind, archived: b
     custom = portal_custom_properties(seed, account.key, kind.name)
     if archived:
         return [c.definition for c in custom.archived]
-    return [*kind.definitions(seed, account), *(c.definition for c in custom.active)]
+    return [*kind.all_definitions(seed, account), *(c.definition for c in custom.active)]
 
 
 def _times(seed: int, account: Account, definition: PropertyDef) -> tuple[int, int]:
@@ -209,7 +211,7 @@ async def list_v2(request: Request) -> Response:
     admitted = admit(request, f"GET /properties/v2/{kind.name if kind else object_type}/properties")
     if isinstance(admitted, Response):
         return admitted
-    if kind is None or kind.name not in V2_OBJECT_TYPES:
+    if kind is None or kind.name not in admitted.caller.account.hubspot.objects:
         return unknown_object_type(object_type, admitted.headers)
     seed, account = admitted.state.settings.seed, admitted.caller.account
     definitions = portal_properties(seed, account, kind, archived=False)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from provider_sandbox.hubspot.columns import SearchColumn, base_search_columns
+from provider_sandbox.hubspot.objects.catalogue import stage_history_definitions, standard_definitions
 from provider_sandbox.hubspot.objects.schema import PropertyDef, custom_values, portal_custom_properties
 from provider_sandbox.hubspot.v1_metadata import V1_ENGAGEMENT_TYPES, default_v1_metadata
 from provider_sandbox.seeding import derive_int
@@ -79,6 +80,29 @@ class ObjectKind(ABC):
     def definitions(self, seed: int, account: Account) -> tuple[PropertyDef, ...]:
         """This portal's HubSpot-defined properties; override when options vary per portal."""
         return self.property_defs
+
+    def stage_definitions(self, seed: int, account: Account) -> tuple[PropertyDef, ...]:
+        """Per-stage history properties (`hs_v2_date_entered_<stage>`, ...). By default those of
+        the lifecycle stages when the kind has `lifecyclestage`; kinds with pipelines override."""
+        for definition in self.definitions(seed, account):
+            if definition.name == "lifecyclestage":
+                stages = tuple((value, f"{label} (Lifecycle Stage Pipeline)") for value, label in definition.options)
+                return stage_history_definitions(stages, definition.group)
+        return ()
+
+    def all_definitions(self, seed: int, account: Account) -> tuple[PropertyDef, ...]:
+        """Every HubSpot-defined property of this type in this portal, as the properties
+        endpoints list them: the ones records render first, then the stage history and the rest
+        of HubSpot's standard properties (objects/catalogue.py), which records leave out."""
+        own = self.definitions(seed, account)
+        names = {d.name for d in own}
+        group = own[0].group if own else self.name
+        extra: list[PropertyDef] = []
+        for definition in (*self.stage_definitions(seed, account), *standard_definitions(self.name, group)):
+            if definition.name not in names:
+                names.add(definition.name)
+                extra.append(definition)
+        return (*own, *extra)
 
     def associations(
         self, account: Account, table: ObjectTable, row: int, to_types: list[str]

@@ -19,6 +19,7 @@ from provider_sandbox.hubspot.columns import SearchColumn
 from provider_sandbox.hubspot.objects import schema as s
 from provider_sandbox.hubspot.objects.activity import NONE_CODE, coded, owner_column, owner_value
 from provider_sandbox.hubspot.objects.base import DAY_MS, ObjectKind, PropertyValues, assemble_table
+from provider_sandbox.hubspot.objects.catalogue import stage_history_definitions
 from provider_sandbox.hubspot.objects.companies import company_identity, company_weights
 from provider_sandbox.hubspot.objects.vocab import DEAL_PRODUCTS
 from provider_sandbox.seeding import derive_int, numpy_rng, record_rng
@@ -113,6 +114,11 @@ class DealKind(ObjectKind):
             s.textarea("description", "Deal Description", group),
             s.owner_definition(group),
         )
+
+    def stage_definitions(self, seed: int, account: Account) -> tuple[s.PropertyDef, ...]:
+        # One set per stage of every pipeline, named by the stage ids the deals carry.
+        stages = tuple((st.id, f"{st.label} ({p.label})") for p in deal_pipelines(account) for st in p.stages)
+        return stage_history_definitions(stages, "deal_activity")
 
     def generate(self, settings: SandboxSettings, account: Account, count: int) -> ObjectTable:
         rng = numpy_rng(settings.seed, account.key, self.name)
