@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="CRM search requests per second per portal (default %(default)s)")
     hubspot.add_argument("--search-filter-groups", type=int, default=defaults.hubspot_search_max_filter_groups,
                          help="max search filterGroups (default %(default)s per the changelog; the spec says 6)")
+    hubspot.add_argument("--hubspot-legacy-off", default="", metavar="GROUPS",
+                         help="comma-separated legacy path groups answered as removed endpoints (404): "
+                              "oauth-v1, engagements-v1, v1-v4 (default: none, every legacy path works)")
     hubspot.add_argument("--search-index-delay-ms", type=int, default=defaults.hubspot_search_index_delay_ms,
                          help="ms before a change shows in search and v1 modified/after (default %(default)s)")
     hubspot.add_argument("--hubspot-private-app-scopes", default=None, metavar="SCOPES",
@@ -156,6 +159,7 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
         hubspot_token_ttl_seconds=args.hubspot_token_ttl,
         hubspot_refresh_rotation=args.hubspot_refresh_rotation,
         hubspot_deny_redirect=not args.hubspot_deny_no_redirect,
+        hubspot_legacy_off=tuple(g for g in args.hubspot_legacy_off.replace(" ", ",").split(",") if g),
         fathom_meetings_per_account=args.fathom_meetings,
         fathom_rate_limit=args.fathom_rate_limit,
         fathom_window_seconds=args.fathom_window_seconds,

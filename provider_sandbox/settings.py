@@ -21,6 +21,8 @@ HUBSPOT_TIERS: dict[str, tuple[int, int]] = {
     "api-pack": (250, 2_000_000),  # Enterprise + one API limit increase pack
 }
 DEFAULT_HUBSPOT_TIER = "public-app"
+# Groups of legacy HubSpot paths `hubspot_legacy_off` can turn off (hubspot/versions.py).
+HUBSPOT_LEGACY_GROUPS = ("oauth-v1", "engagements-v1", "v1-v4")
 
 # Fixed "now" of the generated world: a wall-clock anchor would break determinism across days.
 DEFAULT_ANCHOR = "2026-11-01T00:00:00Z"
@@ -84,6 +86,9 @@ class SandboxSettings:
     # modified less than this long before the sandbox clock (store.now_ms) stay hidden there.
     # Tests pass 0 (conftest) so fresh sandboxes answer completely at once.
     hubspot_search_index_delay_ms: int = 2000
+    # Scopes of every portal's private-app token; None = every scope the sandbox knows. A smaller
+    # set lets a client meet HubSpot's 403 MISSING_SCOPES (OAuth tokens carry their granted ones).
+    hubspot_private_app_scopes: tuple[str, ...] | None = None
 
     # --- Aircall behaviour (provider-apis.md B2) ---
     aircall_calls_per_account: int = 500
@@ -107,6 +112,9 @@ class SandboxSettings:
     # Deny on the consent page: redirect with error=access_denied (True), or, as the quickstart
     # guide says ("no request is made to the redirect URI"), stay on the page (False).
     hubspot_deny_redirect: bool = True
+    # Legacy path groups answered as removed endpoints (404), as HubSpot's timeline will:
+    # "oauth-v1", "engagements-v1", "v1-v4" (hubspot/versions.py). Empty: every legacy path works.
+    hubspot_legacy_off: tuple[str, ...] = ()
 
     # --- Fathom behaviour (provider-apis.md B1) ---
     fathom_meetings_per_account: int = 150
@@ -137,10 +145,7 @@ class SandboxSettings:
         deals = self.deals_per_account
         if deals is None:
             deals = -(-companies // 2)
-        # HubSpot's other standard types (tickets, products, ...) exist in every portal, empty.
-        from provider_sandbox.hubspot.objects import EMPTY_RECORD_TYPES
-
-        return {"companies": companies, "contacts": contacts, "deals": deals, **dict.fromkeys(EMPTY_RECORD_TYPES, 0)}
+        return {"companies": companies, "contacts": contacts, "deals": deals}
 
     def with_tier(self, tier: str) -> SandboxSettings:
         burst, daily = HUBSPOT_TIERS[tier]
@@ -197,3 +202,7 @@ class SandboxSettings:
             raise ValueError("the Fathom rate limit and window must be positive")
         if self.fathom_oauth_includes not in ("omit", "error"):
             raise ValueError("fathom_oauth_includes must be 'omit' or 'error'")
+        unknown_groups = sorted(set(self.hubspot_legacy_off) - set(HUBSPOT_LEGACY_GROUPS))
+        if unknown_groups:
+            raise ValueError(f"unknown legacy path group(s) {', '.join(unknown_groups)}; "
+                             f"choose from {', '.join(HUBSPOT_LEGACY_GROUPS)}")
