@@ -94,7 +94,8 @@ def main(argv=None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="revsync-bench-"))
     started = time.perf_counter()
-    sandbox = SandboxProcess.start(workdir, "--accounts", "1", "--engagements", str(args.engagements),
+    sandbox = SandboxProcess.start(workdir, "--anchor", "2026-11-01T00:00:00Z", "--accounts", "1",
+                                   "--engagements", str(args.engagements),
                                    "--no-rate-limits", "--no-latency", "--seed", "7")
     with sandbox:
         ready_s = time.perf_counter() - started

@@ -53,6 +53,11 @@ async def health(request: Request) -> Response:
         "seed": state.settings.seed,
         "accounts": len(state.store.accounts),
         "uptime_seconds": round(time.time() - state.started_at, 3),
+        # Where the generated history ends, whether it was pinned (--anchor) or is the start
+        # time, and the sandbox clock (the wall clock unless pinned or advanced).
+        "anchor": iso_ms(state.store.anchor_ms),
+        "anchor_pinned": state.store.anchor_pinned,
+        "now": iso_ms(state.store.now_ms()),
     })
 
 

@@ -11,9 +11,10 @@ import time
 from dataclasses import replace
 
 from provider_sandbox.app import build_app
+from provider_sandbox.clock import SandboxDateHeader
 from provider_sandbox.generator import build_store
 from provider_sandbox.server import bind_socket, remove_ready_file, serve, socket_url, write_ready_file
-from provider_sandbox.settings import DEFAULT_ANCHOR, DEFAULT_HUBSPOT_TIER, HUBSPOT_TIERS, SandboxSettings
+from provider_sandbox.settings import DEFAULT_HUBSPOT_TIER, HUBSPOT_TIERS, SandboxSettings
 from provider_sandbox.store import SandboxStore
 from provider_sandbox.timefmt import parse_iso_to_ms
 
@@ -42,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--deals", type=int, help="deals per account (default: companies / 2)")
     data.add_argument("--owners", type=int, default=defaults.owners_per_account, help="reps per account")
     data.add_argument("--history-days", type=int, default=defaults.history_days)
-    data.add_argument("--anchor", help=f"ISO time the generated history ends at (default {DEFAULT_ANCHOR})")
+    data.add_argument("--anchor", metavar="ISO|now",
+                      help="time the generated history ends at, pinned: the clock starts there and the same "
+                           "seed and anchor give the same data (default: now, the wall clock at start, "
+                           "and the sandbox clock is the wall clock)")
     data.add_argument("--archived-fraction", type=float, default=defaults.archived_fraction)
 
     hubspot = parser.add_argument_group("HubSpot behaviour")
@@ -71,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "oauth-v1, engagements-v1, v1-v4 (default: none, every legacy path works)")
     hubspot.add_argument("--search-index-delay-ms", type=int, default=defaults.hubspot_search_index_delay_ms,
                          help="ms before a change shows in search and v1 modified/after (default %(default)s)")
+    hubspot.add_argument("--reassociate-bumps-modified", action="store_true",
+                         help="advance's reassociate also bumps hs_lastmodifieddate (HubSpot does not)")
     hubspot.add_argument("--hubspot-private-app-scopes", default=None, metavar="SCOPES",
                          help="space- or comma-separated scopes of the private-app tokens "
                               "(default: every scope the sandbox knows)")
@@ -147,6 +153,7 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
         hubspot_search_rate_limit=args.search_rate_limit,
         hubspot_search_max_filter_groups=args.search_filter_groups,
         hubspot_search_index_delay_ms=args.search_index_delay_ms,
+        hubspot_reassociate_bumps_modified=args.reassociate_bumps_modified,
         hubspot_private_app_scopes=(None if args.hubspot_private_app_scopes is None
                                     else tuple(args.hubspot_private_app_scopes.replace(",", " ").split())),
         aircall_calls_per_account=args.aircall_calls,
@@ -169,8 +176,8 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
         latency_fixed_ms=args.latency_fixed_ms,
         latency_jitter_ms=args.latency_jitter_ms,
     ).with_tier(args.hubspot_tier)
-    if args.anchor:
-        settings = replace(settings, anchor_ms=parse_iso_to_ms(args.anchor))
+    if args.anchor and args.anchor != "now":
+        settings = settings.pinned_at(parse_iso_to_ms(args.anchor))
     if args.hubspot_rate_limit is not None:
         settings = replace(settings, hubspot_burst_limit=args.hubspot_rate_limit)
     if args.hubspot_daily_limit is not None:
@@ -230,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             write_ready_file(settings.ready_file, url)
 
     try:
-        serve(build_app(settings, store), sock, announce, settings.access_log)
+        serve(SandboxDateHeader(build_app(settings, store), store.now_ms), sock, announce, settings.access_log)
     finally:
         if settings.ready_file:
             remove_ready_file(settings.ready_file)

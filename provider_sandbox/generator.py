@@ -4,18 +4,26 @@ Accounts, reps and credentials come from `seeding` hashes of (seed, account, pur
 object type's records come from its `ObjectKind.generate`, which draws from its own numpy
 generator. Giving every (account, type) its own stream means adding a new type or account never
 shifts the data of the existing ones.
+
+Engagement ids (calls, emails, meetings, notes, tasks) are then renumbered from one sequence per
+portal, in creation order across the types, as HubSpot numbers engagements: the v1
+`engagements/paged` list, in id order, interleaves the types by time.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from provider_sandbox.advance import ENGAGEMENT_ID_STEP
 from provider_sandbox.aircall.generator import build_aircall
 from provider_sandbox.fathom.generate import build_workspace
 from provider_sandbox.hubspot.association_generator import build_associations
+from provider_sandbox.hubspot.association_graph import ENGAGEMENT_TYPES
 from provider_sandbox.hubspot.objects import CRM_RECORD_TYPES, OBJECT_KINDS
 from provider_sandbox.hubspot.objects.base import DAY_MS
 from provider_sandbox.hubspot.objects.calls import DEFAULT_CALL_DISPOSITIONS
 from provider_sandbox.oauth import build_oauth_app
-from provider_sandbox.seeding import derive_int, derive_uuid, record_rng
+from provider_sandbox.seeding import derive_int, derive_uuid, numpy_rng, record_rng
 from provider_sandbox.settings import SandboxSettings
 from provider_sandbox.store import Account, HubSpotOwner, HubSpotPortal, Rep, SandboxStore
 from provider_sandbox.vocabulary import COMPANY_NAMES, REP_FIRST_NAMES, REP_LAST_NAMES, ascii_slug
@@ -35,10 +43,33 @@ def build_store(settings: SandboxSettings) -> SandboxStore:
         for type_name, count in counts.items():
             kind = OBJECT_KINDS[type_name]
             account.hubspot.objects[type_name] = kind.generate(settings, account, count)
+        number_engagements(settings.seed, account)
         build_associations(settings, account)
         account.fathom = build_workspace(settings, account)
         account.aircall = build_aircall(settings, account)
-    return SandboxStore(seed=settings.seed, anchor_ms=settings.anchor_ms, accounts=accounts)
+    return SandboxStore(seed=settings.seed, anchor_ms=settings.anchor_ms, accounts=accounts,
+                        anchor_pinned=settings.anchor_pinned)
+
+
+def number_engagements(seed: int, account: Account) -> None:
+    """One id sequence for every engagement of the portal, ascending with creation time across
+    the types (ties: type order, then row). Each table stays sorted by id, because its rows are
+    already in creation order."""
+    tables = [account.hubspot.objects[name] for name in ENGAGEMENT_TYPES if name in account.hubspot.objects]
+    if not tables:
+        return
+    created = np.concatenate([table.created_ms for table in tables])
+    kind = np.concatenate([np.full(len(table), index) for index, table in enumerate(tables)])
+    row = np.concatenate([np.arange(len(table)) for table in tables])
+    order = np.lexsort((row, kind, created))
+    rng = numpy_rng(seed, account.key, "engagement-ids")
+    base = 10_000_000_000 + derive_int(seed, account.key, "engagement-id-base") % 80_000_000_000
+    ids = np.empty(len(order), dtype=np.int64)
+    ids[order] = base + np.cumsum(rng.integers(1, ENGAGEMENT_ID_STEP + 1, len(order), dtype=np.int64))
+    start = 0
+    for table in tables:
+        table.ids = ids[start:start + len(table)]
+        start += len(table)
 
 
 def split_counts(total: int, mix: dict[str, float]) -> dict[str, int]:

@@ -61,8 +61,9 @@ class _AnnouncingServer(uvicorn.Server):
 
 def serve(app: ASGIApp, sock: socket.socket, on_ready: Callable[[], None], access_log: bool) -> None:
     """Serve until SIGINT/SIGTERM, then shut down gracefully and return."""
+    # No uvicorn `Date`: the app sets it from the sandbox clock (clock.SandboxDateHeader).
     config = uvicorn.Config(app, log_level="warning", access_log=access_log, lifespan="off",
-                            timeout_graceful_shutdown=5)
+                            timeout_graceful_shutdown=5, date_header=False)
     server = _AnnouncingServer(config, on_ready)
     # uvicorn re-raises the signal it caught once it has shut down, using the handler that was
     # installed before it started. Make those no-ops so Ctrl-C and SIGTERM end with exit code 0.

@@ -7,9 +7,8 @@ code version fully determines what the sandbox serves.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
-
-from provider_sandbox.timefmt import parse_iso_to_ms
 
 # HubSpot usage guidelines (provider-apis.md A3): (requests per 10 s, requests per day).
 # The burst limit depends on the kind of app, the daily one on the account's subscription.
@@ -24,8 +23,14 @@ DEFAULT_HUBSPOT_TIER = "public-app"
 # Groups of legacy HubSpot paths `hubspot_legacy_off` can turn off (hubspot/versions.py).
 HUBSPOT_LEGACY_GROUPS = ("oauth-v1", "engagements-v1", "v1-v4")
 
-# Fixed "now" of the generated world: a wall-clock anchor would break determinism across days.
-DEFAULT_ANCHOR = "2026-11-01T00:00:00Z"
+
+
+def wall_clock_anchor_ms() -> int:
+    """The default anchor: the wall clock when the settings are made (the sandbox's start),
+    truncated to the second, so the generated history ends where a client's "now" begins."""
+    return int(time.time()) * 1000
+
+
 # Callback URLs a local revsync (or a test) may use; `--oauth-redirect-uri` replaces them.
 DEFAULT_OAUTH_REDIRECT_URIS = (
     "http://localhost:8000/oauth/hubspot/callback",
@@ -57,7 +62,10 @@ class SandboxSettings:
     companies_per_account: int | None = None
     deals_per_account: int | None = None
     history_days: int = 365
-    anchor_ms: int = field(default_factory=lambda: parse_iso_to_ms(DEFAULT_ANCHOR))
+    # Where the generated history ends. By default the wall clock at start (unpinned: "now" is
+    # the wall clock too); `pinned_at()` / `--anchor ISO` fix it for reproducible data.
+    anchor_ms: int = field(default_factory=wall_clock_anchor_ms)
+    anchor_pinned: bool = False
     archived_fraction: float = 0.03
     null_owner_fraction: float = 0.06
 
@@ -86,6 +94,10 @@ class SandboxSettings:
     # modified less than this long before the sandbox clock (store.now_ms) stay hidden there.
     # Tests pass 0 (conftest) so fresh sandboxes answer completely at once.
     hubspot_search_index_delay_ms: int = 2000
+    # Re-associating a record (advance's `reassociate`) leaves its hs_lastmodifieddate alone, as
+    # HubSpot does (association changes do not update the record's last-modified date); True
+    # bumps it, for clients that want association changes to look like edits.
+    hubspot_reassociate_bumps_modified: bool = False
     # Scopes of every portal's private-app token; None = every scope the sandbox knows. A smaller
     # set lets a client meet HubSpot's 403 MISSING_SCOPES (OAuth tokens carry their granted ones).
     hubspot_private_app_scopes: tuple[str, ...] | None = None
@@ -146,6 +158,10 @@ class SandboxSettings:
         if deals is None:
             deals = -(-companies // 2)
         return {"companies": companies, "contacts": contacts, "deals": deals}
+
+    def pinned_at(self, anchor_ms: int) -> SandboxSettings:
+        """These settings with the history ending at a fixed time (tests, benchmarks)."""
+        return replace(self, anchor_ms=int(anchor_ms), anchor_pinned=True)
 
     def with_tier(self, tier: str) -> SandboxSettings:
         burst, daily = HUBSPOT_TIERS[tier]

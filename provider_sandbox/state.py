@@ -72,7 +72,7 @@ class SandboxState:
             aircall_credentials=AircallCredentials(store),
             aircall_limits=AircallRateLimits(settings),
             faults=faults,
-            advancer=Advancer(store),
+            advancer=Advancer(store, settings),
             fault_hooks=[latency, faults],
         )
         faults.hubspot_tokens = state.hubspot_tokens  # token-expiry faults only age known tokens

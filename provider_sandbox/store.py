@@ -8,6 +8,9 @@ one Python dict per record would take.
 
 Rows of an `ObjectTable` are always sorted by id, which makes the CRM `after` cursor a binary
 search and keeps it stable while records are archived or modified during a client's pagination.
+Rows only move when records are purged (`ObjectTable.remove`, `POST /_sandbox/advance` with
+`purge`); the id cursor is unaffected, and whoever holds row indexes (the association graph) is
+remapped in the same step.
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ class ObjectTable:
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     # Bumped by every mutation; caches (ground truth) key on it.
     version: int = 0
+    # The largest id ever issued, purged rows included: ids are never reused.
+    issued_max_id: int = 0
 
     def __post_init__(self) -> None:
         lengths = {len(a) for a in (self.ids, self.created_ms, self.modified_ms, self.archived,
@@ -90,6 +95,20 @@ class ObjectTable:
 
     def mask(self, archived: bool) -> np.ndarray:
         return self.archived == archived
+
+    def remove(self, rows: np.ndarray) -> np.ndarray:
+        """Delete rows outright (a purge: no archived trace is left). Returns the old-row ->
+        new-row map, -1 for removed rows, for whoever stores row indexes."""
+        if len(self.ids):
+            self.issued_max_id = max(self.issued_max_id, int(self.ids[-1]))
+        keep = np.ones(len(self.ids), dtype=bool)
+        keep[np.asarray(rows, dtype=np.int64)] = False
+        remap = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int64)
+        for name in ("ids", "created_ms", "modified_ms", "archived", "archived_ms", "revision"):
+            setattr(self, name, getattr(self, name)[keep])
+        self.columns = {name: values[keep] for name, values in self.columns.items()}
+        self.version += 1
+        return remap
 
 
 @dataclass(frozen=True)
@@ -198,24 +217,34 @@ class SandboxStore:
     seed: int
     anchor_ms: int
     accounts: list[Account]
+    # False (the default): the anchor is the wall-clock start and "now" is the wall clock.
+    # True (`--anchor ISO`): "now" starts at the anchor, whatever the date.
+    anchor_pinned: bool = False
     _by_key: dict[str, Account] = field(init=False, repr=False)
-    # The sandbox clock (see now_ms): wall-clock origin and the total jumps made by advance_clock.
+    # The sandbox clock (see now_ms): what it read at `_clock_origin` (monotonic), the total
+    # jumps made by advances, and the latest time an advance stamped.
     _clock_origin: float = field(init=False, repr=False, default_factory=time.monotonic)
+    _origin_ms: int = field(init=False, repr=False, default=0)
     _clock_offset_ms: int = field(init=False, repr=False, default=0)
+    _frontier_ms: int = field(init=False, repr=False, default=0)
 
     def __post_init__(self) -> None:
         self._by_key = {account.key: account for account in self.accounts}
+        # Never behind the generated history, even for an anchor given in the future.
+        self._origin_ms = self.anchor_ms if self.anchor_pinned else max(self.anchor_ms, int(time.time() * 1000))
+        self._frontier_ms = self.anchor_ms
 
     def account(self, key: str) -> Account:
         return self._by_key[key]
 
     def now_ms(self) -> int:
-        """The sandbox's "now" in epoch ms: the anchor when the store was built, running at
-        wall-clock speed, plus every `advance_clock` jump. Mutations should stamp `modified_ms`
-        at or before it; search's indexing delay and v1 `modified/after` hide rows modified
-        within `hubspot_search_index_delay_ms` of it."""
+        """The sandbox's "now" in epoch ms. Unpinned: the wall clock (read once at start, then
+        run on the monotonic clock so it never steps back). Pinned: the anchor when the store was
+        built, running at wall-clock speed. Plus every advance. It never runs behind a time the
+        sandbox stamped. Search's indexing delay and v1 `modified/after` hide rows modified
+        within `hubspot_search_index_delay_ms` of it; `Date` headers show it."""
         elapsed_ms = int((time.monotonic() - self._clock_origin) * 1000)
-        return self.anchor_ms + self._clock_offset_ms + elapsed_ms
+        return self._origin_ms + self._clock_offset_ms + elapsed_ms
 
     def advance_clock(self, ms: int) -> None:
         """Jump the clock forward (simulated time passing, e.g. before a mutation batch)."""
@@ -223,8 +252,25 @@ class SandboxStore:
             raise ValueError("the sandbox clock only moves forward")
         self._clock_offset_ms += ms
 
+    def advance_window(self, ms: int) -> tuple[int, int]:
+        """Move the clock `ms` forward for one advance and return the interval (start, end] its
+        changes are stamped in.
+
+        Pinned: the interval starts at the previous advance's end (the anchor at first), with no
+        wall-clock drift, so the same advances give the same stamps on any machine. Unpinned: it
+        starts at "now" (or the previous end if that is later), so no change is stamped before a
+        moment a client has already seen as "now". Either way the clock reads at least `end`
+        afterwards and keeps running from there."""
+        if ms < 0:
+            raise ValueError("the sandbox clock only moves forward")
+        now = self.now_ms()
+        start = self._frontier_ms if self.anchor_pinned else max(self._frontier_ms, now)
+        end = start + ms
+        self._clock_offset_ms += max(ms, end - now)
+        self._frontier_ms = end
+        return start, end
+
     def simulated_ms(self) -> int:
-        """The anchor plus every `advance_clock` jump, without wall-clock drift (<= now_ms()).
-        `POST /_sandbox/advance` stamps its changes from it, so they depend only on the seed and
-        the calls made, not on when they were made."""
-        return self.anchor_ms + self._clock_offset_ms
+        """The end of the last advance's interval (the anchor before any): the latest time the
+        sandbox stamped a change with."""
+        return self._frontier_ms

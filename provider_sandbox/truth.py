@@ -85,6 +85,7 @@ class GroundTruth:
         return {
             "seed": self._store.seed,
             "anchor": iso_ms(self._store.anchor_ms),
+            "anchor_pinned": self._store.anchor_pinned,
             "checksum_definition": CHECKSUM_DEFINITION,
             "accounts": {
                 account.key: {

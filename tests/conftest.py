@@ -54,5 +54,5 @@ def sandbox_url(revsync_home):
     from provider_sandbox.launcher import SandboxProcess
 
     with SandboxProcess.start(revsync_home / "sandbox", "--accounts", "2", "--engagements", "450",
-                              "--seed", "11") as sandbox:
+                              "--seed", "11", "--anchor", "2026-11-01T00:00:00Z") as sandbox:
         yield sandbox.url

@@ -4,7 +4,9 @@ Runs after every table exists, with its own numpy stream per (account, pair), so
 associations never changed any table's data. The shape of the graph:
 
 - a contact's primary company and a deal's primary company are their generation-time `company`
-  columns (bigger companies have more of both, see companies.company_weights);
+  columns (bigger companies have more of both, see companies.company_weights); a few also have
+  a second, unlabelled company (an advisor's other firm, a deal shared with a partner), so a
+  record has at most one Primary company, as at HubSpot;
 - each deal has 1-3 contacts of its company;
 - an engagement has 0-4 contacts depending on its type (meetings have the most), chosen among
   contacts that existed when it happened, weighted by a heavy-tailed per-contact activity, so
@@ -36,6 +38,8 @@ _CONTACT_MIX: dict[str, tuple[tuple[float, ...], float]] = {
 }
 # Engagements without a contact that still get a company (logged on the company record).
 _COMPANY_ONLY_SHARE = 0.5
+# Contacts and deals with a primary company that are also linked to one other company, unlabelled.
+_SECOND_COMPANY_SHARE = {"contacts": 0.08, "deals": 0.12}
 
 
 def _grouped(keys: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
@@ -75,8 +79,15 @@ def build_associations(settings: SandboxSettings, account: Account) -> Associati
         company = table.columns["company"].astype(np.int64)
         if n_companies:
             rows = np.flatnonzero(company >= 0)
-            graph.set(name, "companies", Links.from_pairs(len(table), rows, company[rows],
-                                                          np.ones(len(rows), dtype=bool)))
+            r = rng(name, "companies", "second")
+            weights = company_weights(companies)
+            other = r.choice(n_companies, size=len(table), p=weights / weights.sum())
+            second = np.flatnonzero((company >= 0) & (r.random(len(table)) < _SECOND_COMPANY_SHARE[name])
+                                    & (other != company))
+            sources = np.concatenate([rows, second])
+            targets = np.concatenate([company[rows], other[second]])
+            primary = np.concatenate([np.ones(len(rows), dtype=bool), np.zeros(len(second), dtype=bool)])
+            graph.set(name, "companies", Links.from_pairs(len(table), sources, targets, primary))
         return company
 
     contact_company = primary_company_links("contacts", contacts)

@@ -182,9 +182,10 @@ class AssociationGraph:
         return derived
 
     def relink(self, from_type: str, to_type: str, from_rows: int, rows: np.ndarray,
-               targets_per_row: list[np.ndarray]) -> None:
+               targets_per_row: list[np.ndarray], primary_per_row: list[np.ndarray] | None = None) -> None:
         """Replace the associations of `rows` (of `from_type`, which has `from_rows` rows now)
-        with the given target rows. New links are not primary; kept ones keep their label."""
+        with the given target rows, labelled Primary where `primary_per_row` says so (default:
+        none); links of other rows keep their label."""
         rows = np.asarray(rows, dtype=np.int64)
         current = self.links(from_type, to_type, from_rows)
         if current is not None:
@@ -200,8 +201,12 @@ class AssociationGraph:
                        else targets[:0])
         sources = np.concatenate([sources[keep], new_sources])
         targets = np.concatenate([targets[keep], new_targets])
+        new_flags = (np.concatenate([np.asarray(f, dtype=bool) for f in primary_per_row])
+                     if primary_per_row and counts else np.zeros(len(new_sources), dtype=bool))
+        if flags is None and new_flags.any():
+            flags = np.zeros(len(keep), dtype=bool)
         if flags is not None:
-            flags = np.concatenate([flags[keep], np.zeros(len(new_sources), dtype=bool)])
+            flags = np.concatenate([flags[keep], new_flags])
         forward = Links.from_pairs(max(from_rows, current.rows if current else 0), sources, targets, flags)
         if (to_type, from_type) in self._stored:  # keep the stored orientation
             to_rows = int(targets.max()) + 1 if len(targets) else 0

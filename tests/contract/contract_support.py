@@ -36,7 +36,7 @@ SPEC_HOST = "https://api.hubapi.com"  # every spec's `servers` entry
 # the v4 batch read page per input as it does past 500 associations at HubSpot.
 ASSOCIATION_PAGE_SIZE = 3
 MAIN_FLAGS = (
-    "--accounts", "2", "--engagements", "1500", "--seed", "7",
+    "--accounts", "2", "--engagements", "1500", "--seed", "7", "--anchor", "2026-11-01T00:00:00Z",
     "--hubspot-rate-limit", "100000", "--search-rate-limit", "100000", "--search-index-delay-ms", "0",
     "--null-properties", "omit", "--association-page-size", str(ASSOCIATION_PAGE_SIZE),
     "--fathom-meetings", "45", "--fathom-rate-limit", "100000",

@@ -4,6 +4,10 @@
 `provider_sandbox.launcher` and waits for the ready file, so a test talks to it exactly as any
 HTTP client would. Use the session-wide `sandbox` for read-only checks; start a private one when
 a test needs other flags (a tiny rate limit) or reads counters.
+
+The sandbox's default anchor is the wall clock at start; tests compare fixed values across
+sandboxes, so `start_sandbox` pins `--anchor PINNED_ANCHOR` unless the flags give one
+(`--anchor now` for the wall clock).
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import pytest
 
 from provider_sandbox.launcher import SandboxProcess
 
+PINNED_ANCHOR = "2026-11-01T00:00:00Z"
 # Small but multi-page data; a limit high enough that reading everything never hits a 429.
-DEFAULT_FLAGS = ("--accounts", "2", "--engagements", "1500", "--seed", "7", "--hubspot-rate-limit", "100000",
+DEFAULT_FLAGS = ("--accounts", "2", "--engagements", "1500", "--seed", "7", "--anchor", PINNED_ANCHOR,
+                 "--hubspot-rate-limit", "100000",
                  # Search's indexing delay would hide the newest rows for the first seconds.
                  "--search-index-delay-ms", "0")
 CALLS_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "reference" / "hubspot-openapi" / "calls-v3.json"
@@ -32,6 +38,8 @@ def start_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     started: list[SandboxProcess] = []
 
     def start(*flags: str) -> SandboxProcess:
+        if "--anchor" not in flags:
+            flags = ("--anchor", PINNED_ANCHOR, *flags)
         sandbox = SandboxProcess.start(tmp_path_factory.mktemp("sandbox"), *flags)
         started.append(sandbox)
         return sandbox

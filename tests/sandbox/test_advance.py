@@ -1,6 +1,6 @@
-"""`POST /_sandbox/advance`: time moves, records are created, modified, archived (and
-re-associated); ground truth follows; results are reproducible; and a client paging through a
-list while it happens still gets every record that existed throughout."""
+"""`POST /_sandbox/advance`: time moves, records are created, modified, archived, re-associated
+and purged; ground truth follows; results are reproducible; and a client paging through a list
+while it happens still gets every record that existed throughout."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 FLAGS = ("--accounts", "2", "--engagements", "1000", "--aircall-calls", "300", "--seed", "11",
+         "--anchor", "2026-11-01T00:00:00Z",
          "--hubspot-rate-limit", "100000", "--aircall-rate-limit", "100000", "--search-index-delay-ms", "0")
 
 
@@ -18,6 +19,9 @@ FLAGS = ("--accounts", "2", "--engagements", "1000", "--aircall-calls", "300", "
 def moving(start_sandbox):
     """A fresh sandbox per test: advances change its data for good."""
     return start_sandbox(*FLAGS)
+
+
+ENGAGEMENTS = ("calls", "emails", "meetings", "notes", "tasks")
 
 
 def advance(sandbox, **body) -> dict:
@@ -57,7 +61,11 @@ def test_advance_changes_records_and_truth(moving, read_all):
     assert summary["to_ms"] - summary["from_ms"] == 3_600_000
     for name, change in summary["changes"]["account-1"]["hubspot"].items():
         old, new = before["account-1"]["hubspot"]["objects"][name], after["account-1"]["hubspot"]["objects"][name]
+        if old["count"] == 0:  # a standard type the portal has no records of stays empty
+            assert change == {"created": 0, "modified": 0, "archived": 0, "reassociated": 0, "purged": 0}
+            continue
         assert change["created"] == change["modified"] == change["archived"] > 0
+        assert change["purged"] == 0  # only when asked for
         assert new["count"] == old["count"] + change["created"] - change["archived"]
         assert new["archived_count"] == old["archived_count"] + change["archived"]
         assert new["checksum"] != old["checksum"] and new["archived_checksum"] != old["archived_checksum"]
@@ -82,7 +90,7 @@ def test_advance_changes_records_and_truth(moving, read_all):
     assert all(int(c["id"]) > max(int(i) for i in old_calls) for c in created)
     edited = [c for c in live if c["id"] in old_calls and c["updatedAt"] != old_calls[c["id"]]["updatedAt"]]
     calls_change = summary["changes"]["account-1"]["hubspot"]["calls"]
-    assert len(edited) == calls_change["modified"] + calls_change["reassociated"]  # both bump updatedAt
+    assert len(edited) == calls_change["modified"]  # re-association leaves updatedAt alone
     assert all(window[0] < epoch_ms(c["updatedAt"]) <= window[1] for c in edited)
     # A new revision renders new text.
     assert any(c["properties"] != old_calls[c["id"]]["properties"] | {"hs_lastmodifieddate": c["updatedAt"]}
@@ -151,22 +159,45 @@ def test_aircall_client_paging_during_an_advance_gets_every_call(moving):
     assert len(seen) == len(before) + 60  # the 60 new calls come after the old ones
 
 
-def test_reassociation_moves_links_and_bumps_updated_at(moving, read_all):
-    def linked(client) -> dict[str, tuple]:
-        calls = read_all(client, moving.token(), associations="contacts,companies,deals")
-        return {c["id"]: (c["updatedAt"], sorted(
-            (kind, tuple(sorted(link["id"] for link in links["results"])))
-            for kind, links in c.get("associations", {}).items())) for c in calls}
+def linked_calls(sandbox, client, read_all) -> dict[str, tuple]:
+    calls = read_all(client, sandbox.token(), associations="contacts,companies,deals")
+    return {c["id"]: (c["updatedAt"], sorted(
+        (kind, tuple(sorted(link["id"] for link in links["results"])))
+        for kind, links in c.get("associations", {}).items())) for c in calls}
 
-    with moving.client() as client:
-        before = linked(client)
-        if not any(links for _, links in before.values()):
-            pytest.skip("this build generates no HubSpot associations")
-        summary = advance(moving, fraction=0.05, seconds=60, account="account-1", create=0, modify=0, archive=0)
-        after = linked(client)
+
+def reassociate_only(sandbox) -> dict:
+    summary = advance(sandbox, fraction=0.05, seconds=60, account="account-1", create=0, modify=0, archive=0)
     change = summary["changes"]["account-1"]["hubspot"]["calls"]
-    assert change == {"created": 0, "modified": 0, "archived": 0, "reassociated": change["reassociated"]}
-    assert change["reassociated"] > 0 and set(after) == set(before)
+    assert change == {"created": 0, "modified": 0, "archived": 0, "reassociated": change["reassociated"],
+                      "purged": 0}
+    assert change["reassociated"] > 0
+    return change
+
+
+def test_reassociation_moves_links_and_leaves_updated_at_alone_by_default(moving, read_all):
+    with moving.client() as client:
+        before = linked_calls(moving, client, read_all)
+        truth_before = moving.admin("truth")["accounts"]["account-1"]["hubspot"]["objects"]["calls"]
+        change = reassociate_only(moving)
+        after = linked_calls(moving, client, read_all)
+    truth_after = moving.admin("truth")["accounts"]["account-1"]["hubspot"]["objects"]["calls"]
+    assert set(after) == set(before)
+    moved = [i for i in before if after[i][1] != before[i][1]]
+    # As at HubSpot: the links changed, hs_lastmodifieddate did not (an incremental reader by
+    # modification date does not see it; association truth does).
+    assert len(moved) >= change["reassociated"] // 2
+    assert all(after[i][0] == before[i][0] for i in before)
+    assert truth_after["checksum"] == truth_before["checksum"]
+    assert truth_after["associations"] != truth_before["associations"]
+
+
+def test_reassociation_bumps_updated_at_when_asked_to(start_sandbox, read_all):
+    bumping = start_sandbox(*FLAGS, "--reassociate-bumps-modified")
+    with bumping.client() as client:
+        before = linked_calls(bumping, client, read_all)
+        change = reassociate_only(bumping)
+        after = linked_calls(bumping, client, read_all)
     moved = [i for i in before if after[i][1] != before[i][1]]
     touched = [i for i in before if after[i][0] != before[i][0]]
     # Every re-associated call got a later updatedAt; (almost) all of them point elsewhere now.
@@ -174,9 +205,75 @@ def test_reassociation_moves_links_and_bumps_updated_at(moving, read_all):
     assert set(moved) <= set(touched) and len(moved) >= change["reassociated"] // 2
 
 
+def contact_links(record: dict) -> list[dict]:
+    return record.get("associations", {}).get("contacts", {}).get("results", [])
+
+
+def test_purge_deletes_records_outright(moving, read_all):
+    names = ("calls", "contacts", "deals", "companies")
+    before = moving.admin("truth")["accounts"]["account-1"]["hubspot"]["objects"]
+    with moving.client() as client:
+        live_before = {n: {r["id"] for r in read_all(client, moving.token(), n)} for n in names}
+        contacts_of_calls = {c["id"]: {a["id"] for a in contact_links(c)}
+                             for c in read_all(client, moving.token(), associations="contacts")}
+        summary = advance(moving, purge=0.1, fraction=0, seconds=60, account="account-1")
+        changes = summary["changes"]["account-1"]["hubspot"]
+        after = moving.admin("truth")["accounts"]["account-1"]["hubspot"]["objects"]
+        headers = {"Authorization": f"Bearer {moving.token()}"}
+        for name in names:
+            change, old, new = changes[name], before[name], after[name]
+            if name == "companies":  # contacts and deals take their names from their company
+                assert change["purged"] == 0 and new["checksum"] == old["checksum"]
+                continue
+            assert change["purged"] == round(0.1 * old["count"]) > 0
+            assert new["count"] == old["count"] - change["purged"]
+            # Never seen as archived: the archived set and its checksum are untouched.
+            assert new["archived_count"] == old["archived_count"]
+            assert new["archived_checksum"] == old["archived_checksum"]
+            live = read_all(client, moving.token(), name)
+            archived = read_all(client, moving.token(), name, archived="true")
+            gone = live_before[name] - {r["id"] for r in live}
+            assert len(gone) == change["purged"] and not gone & {r["id"] for r in archived}
+            assert hubspot_checksum(live) == new["checksum"]
+            # Batch read: not found, archived or not.
+            ids = sorted(gone)[:50]
+            for flag in ("false", "true"):
+                answer = client.post(f"/crm/v3/objects/{name}/batch/read", params={"archived": flag},
+                                     json={"inputs": [{"id": i} for i in ids], "properties": []}, headers=headers)
+                assert answer.status_code == 207 and answer.json()["results"] == []
+                assert sorted(answer.json()["errors"][0]["context"]["ids"]) == ids
+            # Search does not find them.
+            found = client.post(f"/crm/v3/objects/{name}/search", headers=headers, json={
+                "filterGroups": [{"filters": [{"propertyName": "hs_object_id", "operator": "IN", "values": ids}]}]})
+            assert found.json()["total"] == 0
+        # Associations: purged contacts vanished from the calls that named them; truth agrees.
+        purged_contacts = live_before["contacts"] - {r["id"] for r in read_all(client, moving.token(), "contacts")}
+        calls = read_all(client, moving.token(), associations="contacts")
+        pairs = {(c["id"], a["id"]) for c in calls for a in contact_links(c)}
+    assert not {contact for _, contact in pairs} & purged_contacts
+    assert any(linked & purged_contacts for linked in contacts_of_calls.values())
+    assert after["calls"]["associations"]["contacts"]["count"] == len(pairs)
+    assert after["contacts"]["associations"]["calls"]["count"] == len(pairs)
+    assert hashlib.sha256("".join(f"{a}:{b}\n" for a, b in sorted(pairs, key=lambda p: (int(p[0]), int(p[1]))))
+                          .encode()).hexdigest() == after["calls"]["associations"]["contacts"]["checksum"]
+
+
+def test_new_engagements_continue_one_id_sequence_across_types(moving, read_all):
+    with moving.client() as client:
+        old = {n: {r["id"] for r in read_all(client, moving.token(), n)} for n in ENGAGEMENTS}
+        summary = advance(moving, fraction=0.05, seconds=3600, account="account-1", purge=0.02)
+        new = {n: [r for r in read_all(client, moving.token(), n) if r["id"] not in old[n]] for n in ENGAGEMENTS}
+    old_max = max(int(i) for ids in old.values() for i in ids)
+    created = sorted((epoch_ms(r["createdAt"]), int(r["id"])) for rows in new.values() for r in rows)
+    assert len(created) == sum(summary["changes"]["account-1"]["hubspot"][n]["created"] for n in ENGAGEMENTS)
+    ids = [i for _, i in created]
+    assert min(ids) > old_max and len(set(ids)) == len(ids)
+    assert ids == sorted(ids)  # numbered in creation order across the types
+
+
 @pytest.mark.parametrize("body", [
     {"fraction": 2}, {"seconds": 0}, {"account": "account-9"}, {"providers": ["salesforce"]},
-    {"modify": 0.6, "archive": 0.6}, {"colour": "blue"},
+    {"modify": 0.6, "archive": 0.6}, {"colour": "blue"}, {"purge": 1.5}, {"fraction": 0.3, "purge": 0.2},
 ])
 def test_invalid_requests_get_400(sandbox, body):
     response = httpx.post(f"{sandbox.url}/_sandbox/advance", json=body)

@@ -22,7 +22,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-SETTINGS = SandboxSettings(accounts=1, engagements_per_account=1500, seed=5, rate_limits_enabled=False)
+# Pinned: the delay tests reason from "the clock starts at the anchor".
+SETTINGS = SandboxSettings(accounts=1, engagements_per_account=1500, seed=5, rate_limits_enabled=False
+                           ).pinned_at(parse_iso_to_ms("2026-11-01T00:00:00Z"))
 DELAY_MS = 60_000
 
 

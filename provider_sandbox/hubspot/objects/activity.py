@@ -13,6 +13,7 @@ import numpy as np
 
 from provider_sandbox.hubspot.association_views import linked_rows
 from provider_sandbox.hubspot.objects.base import DAY_MS
+from provider_sandbox.seeding import numpy_rng
 
 if TYPE_CHECKING:
     from provider_sandbox.settings import SandboxSettings
@@ -24,6 +25,23 @@ NONE_CODE = 255  # uint8 code columns: the record has no value for this property
 def activity_times(rng: np.random.Generator, settings: SandboxSettings, count: int) -> np.ndarray:
     """When each activity happened: uniform over the history window, ending at the anchor."""
     return settings.anchor_ms - rng.integers(0, settings.history_days * DAY_MS, count, dtype=np.int64)
+
+
+def logged_before_anchor(settings: SandboxSettings, account: Account, name: str, occurred: np.ndarray,
+                         logged_delay: np.ndarray) -> np.ndarray:
+    """`logged_delay` with every record created strictly before the anchor (the sandbox's start):
+    a past activity that would be logged after it is logged between the activity and the
+    anchor; a scheduled one (due or starting later) was booked up to two weeks before it.
+    Nothing is created in the future or exactly on the anchor. Drawn from its own stream, so
+    the kind's other columns do not move."""
+    anchor = settings.anchor_ms
+    late = occurred + logged_delay >= anchor
+    if not late.any():
+        return logged_delay
+    rng = numpy_rng(settings.seed, account.key, name, "logged-before-anchor")
+    room = np.where(occurred < anchor, anchor - occurred, 14 * DAY_MS)  # >= 1
+    before = 1 + (rng.random(len(occurred)) * np.maximum(room - 1, 0)).astype(np.int64)
+    return np.where(late, anchor - before - occurred, logged_delay)
 
 
 def owner_column(rng: np.random.Generator, settings: SandboxSettings, account: Account, count: int,

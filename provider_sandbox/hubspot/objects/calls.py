@@ -9,7 +9,7 @@ import numpy as np
 
 from provider_sandbox.hubspot.columns import SearchColumn
 from provider_sandbox.hubspot.objects import schema
-from provider_sandbox.hubspot.objects.activity import first_contact
+from provider_sandbox.hubspot.objects.activity import first_contact, logged_before_anchor
 from provider_sandbox.hubspot.objects.base import DAY_MS, ObjectKind, PropertyValues, assemble_table
 from provider_sandbox.hubspot.objects.contacts import contact_identity
 from provider_sandbox.seeding import derive_uuid, numpy_rng, record_rng
@@ -120,6 +120,7 @@ class CallKind(ObjectKind):
 
         # Logged when the call ends, plus up to 10 minutes of note-taking.
         logged_delay = duration + rng.integers(0, 600_000, count)
+        logged_delay = logged_before_anchor(settings, account, self.name, occurred, logged_delay)
         return assemble_table(
             self, settings, account, rng, occurred, logged_delay,
             {

@@ -89,7 +89,7 @@ class CompanyKind(ObjectKind):
         rng = numpy_rng(settings.seed, account.key, self.name)
         # Companies accumulate over years; more of them are recent.
         span = 3 * settings.history_days * DAY_MS
-        created = settings.anchor_ms - (rng.random(count) ** 1.3 * span).astype(np.int64)
+        created = settings.anchor_ms - 1 - (rng.random(count) ** 1.3 * span).astype(np.int64)
         prefix = rng.integers(0, len(COMPANY_PREFIXES), count).astype(np.uint8)
         core = rng.integers(0, len(COMPANY_CORES), count).astype(np.uint8)
         suffix = rng.integers(0, len(COMPANY_SUFFIXES), count).astype(np.uint8)

@@ -129,7 +129,7 @@ class ContactKind(ObjectKind):
     def generate(self, settings: SandboxSettings, account: Account, count: int) -> ObjectTable:
         rng = numpy_rng(settings.seed, account.key, self.name)
         span = 2 * settings.history_days * DAY_MS
-        created = settings.anchor_ms - (rng.random(count) ** 1.5 * span).astype(np.int64)
+        created = settings.anchor_ms - 1 - (rng.random(count) ** 1.5 * span).astype(np.int64)
 
         companies = account.hubspot.objects.get("companies")
         company = np.full(count, -1, dtype=np.int32)

@@ -30,6 +30,7 @@ from provider_sandbox.hubspot.objects.activity import (
     attachment_ids,
     clipped_text,
     coded,
+    logged_before_anchor,
     owner_column,
     owner_of,
 )
@@ -106,6 +107,7 @@ class EmailKind(ObjectKind):
         if count >= 2:  # the extremes always exist
             extremes = rng.choice(count, size=2, replace=False)
             body[extremes[0]], body[extremes[1]] = MAX_BODY_CHARS, 2
+        logged_delay = logged_before_anchor(settings, account, self.name, occurred, logged_delay)
         return assemble_table(
             self, settings, account, rng, occurred, logged_delay,
             {

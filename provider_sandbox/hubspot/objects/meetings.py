@@ -21,6 +21,7 @@ from provider_sandbox.hubspot.objects.activity import (
     attachment_ids,
     coded,
     first_contact,
+    logged_before_anchor,
     owner_column,
     owner_value,
 )
@@ -87,6 +88,7 @@ class MeetingKind(ObjectKind):
         outcome[rng.random(count) < 0.05] = NONE_CODE
         outcome[upcoming] = SCHEDULED
         activity = rng.integers(0, len(MEETING_TYPES), count).astype(np.uint8)
+        logged_delay = logged_before_anchor(settings, account, self.name, start, logged_delay)
         return assemble_table(
             self, settings, account, rng, start, logged_delay,
             {

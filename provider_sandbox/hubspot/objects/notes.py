@@ -15,6 +15,7 @@ from provider_sandbox.hubspot.objects.activity import (
     attachment_ids,
     clipped_text,
     first_contact,
+    logged_before_anchor,
     owner_column,
     owner_value,
 )
@@ -51,6 +52,7 @@ class NoteKind(ObjectKind):
         size = np.where(rng.random(count) < 0.005, rng.integers(8_000, MAX_NOTE_CHARS, count), size)
         # Notes are typed after the fact: a minute to a day later.
         logged_delay = rng.integers(60_000, 86_400_000, count, dtype=np.int64)
+        logged_delay = logged_before_anchor(settings, account, self.name, occurred, logged_delay)
         return assemble_table(
             self, settings, account, rng, occurred, logged_delay,
             {

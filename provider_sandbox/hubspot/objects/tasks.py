@@ -18,6 +18,7 @@ from provider_sandbox.hubspot.objects.activity import (
     activity_times,
     coded,
     first_contact,
+    logged_before_anchor,
     owner_column,
     owner_value,
 )
@@ -62,7 +63,7 @@ class TaskKind(ObjectKind):
         due = activity_times(rng, settings, count)
         upcoming = rng.random(count) < 0.1
         due[upcoming] = anchor + rng.integers(3_600_000, 30 * DAY_MS, count)[upcoming]
-        # Created up to two weeks before the due date (never after the anchor: see assemble_table).
+        # Created up to two weeks before the due date, and before the anchor (logged_before_anchor).
         logged_delay = -rng.integers(0, 14 * DAY_MS, count, dtype=np.int64)
 
         status = coded(rng, (0.15, 0.05, 0.05, 0.05, 0.70), count)
@@ -70,6 +71,7 @@ class TaskKind(ObjectKind):
         priority = coded(rng, (0.3, 0.4, 0.2, 0.1), count)
         priority[priority == 3] = NONE_CODE
         completed = np.where(status == COMPLETED, due + rng.integers(-2 * DAY_MS, 2 * DAY_MS, count), 0)
+        logged_delay = logged_before_anchor(settings, account, self.name, due, logged_delay)
         table = assemble_table(
             self, settings, account, rng, due, logged_delay,
             {
@@ -80,7 +82,13 @@ class TaskKind(ObjectKind):
         )
         # Completion happens after creation and is an update: keep created <= completed <= modified.
         done = table.columns["completed_ms"] > 0
-        completed = np.clip(table.columns["completed_ms"], table.created_ms, anchor)
+        # A completion the anchor has not reached yet happened between creation and the anchor.
+        completed = table.columns["completed_ms"]
+        pending = done & (completed >= anchor)
+        span = np.maximum(anchor - table.created_ms, 1)
+        spread = (numpy_rng(settings.seed, account.key, self.name, "completed").random(len(table)) * span)
+        completed = np.where(pending, table.created_ms + spread.astype(np.int64), completed)
+        completed = np.clip(completed, table.created_ms, anchor - 1)
         live = done & ~table.archived
         table.modified_ms[live] = np.maximum(table.modified_ms[live], completed[live])
         table.columns["completed_ms"] = np.where(done, np.minimum(completed, table.modified_ms), 0)
