@@ -31,7 +31,7 @@ from provider_sandbox.timefmt import iso_ms
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 # "Usage of this parameter will reduce the maximum number of objects that can be read by a single
-# request" (spec); HubSpot's guides give 50 records per request with property history.
+# request" (spec, which gives no figure); the sandbox uses 50.
 HISTORY_MAX_LIMIT = 50
 # Email content a token without sales-email-read does not see (provider-apis.md A2).
 EMAIL_CONTENT_PROPERTIES = frozenset(("hs_email_subject", "hs_email_text", "hs_email_html", "hs_email_headers"))
