@@ -33,6 +33,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from provider_sandbox.fault_injection import provider_of
 from provider_sandbox.hubspot.errors import hubspot_error
 from provider_sandbox.stats import VERSION_KEY
 
@@ -69,7 +70,10 @@ def legacy_group_names() -> tuple[str, ...]:
 
 
 def is_switched_off(path: str, groups: Iterable[str]) -> bool:
-    """Whether a HubSpot path (a route template or a request path) is in a switched-off group."""
+    """Whether a HubSpot path (a route template or a request path) is in a switched-off group.
+    Fathom's /external/v1 and Aircall's /v1 are other providers' paths: never."""
+    if provider_of(path) != "hubspot":
+        return False
     return any(LEGACY_GROUPS[group][1](path) for group in groups)
 
 
