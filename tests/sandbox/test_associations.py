@@ -80,9 +80,15 @@ def test_list_association_shape_and_primary_company_labels(sandbox):
     with_company = [r for r in page["results"] if "companies" in r.get("associations", {})]
     assert with_company
     for record in with_company:
-        types = [a["type"] for a in record["associations"]["companies"]["results"]]
-        # HubSpot lists the primary company twice: labelled Primary and unlabeled.
-        assert types == ["contact_to_company", "contact_to_company_unlabeled"]
+        links = record["associations"]["companies"]["results"]
+        types = [a["type"] for a in links]
+        # HubSpot lists the primary company twice, labelled Primary and unlabeled; further
+        # companies once, unlabeled.
+        assert types.count("contact_to_company") == 1
+        assert set(types) == {"contact_to_company", "contact_to_company_unlabeled"}
+        primary = next(a["id"] for a in links if a["type"] == "contact_to_company")
+        assert len(types) == len({a["id"] for a in links}) + 1
+        assert {"id": primary, "type": "contact_to_company_unlabeled"} in links
         assert set(record["associations"]) <= {"companies", "deals"}  # unknown types are ignored
     linked = [r for r in calls["results"] if "associations" in r]
     assert linked and all(
@@ -107,9 +113,10 @@ def test_v4_batch_read_matches_truth(sandbox, read_all, from_type, to_type):
         types = entry["associationTypes"]
         assert all(t["category"] == "HUBSPOT_DEFINED" for t in types)
         primary_ids = PRIMARY_TYPES.get((from_type, to_type))
-        if primary_ids:
-            assert types == [{"category": "HUBSPOT_DEFINED", "typeId": primary_ids[0], "label": "Primary"},
-                             {"category": "HUBSPOT_DEFINED", "typeId": primary_ids[1], "label": None}]
+        if primary_ids:  # the Primary company carries both types, further companies only the plain one
+            plain = {"category": "HUBSPOT_DEFINED", "typeId": primary_ids[1], "label": None}
+            assert types in ([{"category": "HUBSPOT_DEFINED", "typeId": primary_ids[0], "label": "Primary"}, plain],
+                             [plain])
         else:
             assert len(types) == 1 and types[0]["label"] is None
 
@@ -209,3 +216,23 @@ def test_v4_per_record_endpoint_pages(crowded):
     assert seen == sorted(seen) and len(seen) > 100
     first_page = [int(t["toObjectId"]) for t in batch["results"][0]["to"]]
     assert first_page == seen[:40]
+
+
+@pytest.mark.parametrize("from_type", ["contacts", "deals"])
+def test_at_most_one_primary_company_and_further_ones_unlabelled(sandbox, read_all, from_type):
+    with sandbox.client() as client:
+        ids = [r["id"] for r in read_all(client, sandbox.token(), from_type)]
+        primaries_per_record, several = [], 0
+        for start in range(0, len(ids), 1000):
+            body = {"inputs": [{"id": i} for i in ids[start:start + 1000]]}
+            answer = client.post(f"/crm/v4/associations/{from_type}/companies/batch/read", json=body,
+                                 headers={"Authorization": f"Bearer {sandbox.token()}"}).json()
+            for result in answer["results"]:
+                labels = [[t.get("label") for t in to["associationTypes"]] for to in result["to"]]
+                primaries_per_record.append(sum("Primary" in kinds for kinds in labels))
+                if len(labels) > 1:
+                    several += 1
+                    # Every company but the primary is linked without a label.
+                    assert sum(kinds == [None] for kinds in labels) == len(labels) - 1
+    assert max(primaries_per_record) == 1
+    assert several > 0  # some records do have a second company

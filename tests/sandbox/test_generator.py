@@ -119,3 +119,36 @@ def test_rendering_a_subset_of_properties_gives_the_same_values():
         for subset in subsets:
             partial = kind.property_values(SMALL.seed, account, table, row, subset)
             assert {name: partial[name] for name in subset} == {name: full[name] for name in subset}
+
+
+ENGAGEMENTS = ("calls", "emails", "meetings", "notes", "tasks")
+
+
+def test_engagements_share_one_id_sequence_in_creation_order():
+    for account in build_store(SMALL).accounts:
+        tables = [account.hubspot.objects[name] for name in ENGAGEMENTS]
+        ids = np.concatenate([t.ids for t in tables])
+        created = np.concatenate([t.created_ms for t in tables])
+        kinds = np.concatenate([np.full(len(t), i) for i, t in enumerate(tables)])
+        assert len(np.unique(ids)) == len(ids)  # unique across calls, emails, meetings, notes, tasks
+        order = np.argsort(ids)
+        assert np.all(np.diff(created[order]) >= 0)  # ids grow with creation time across the types
+        # In id order the types interleave (v1 `paged` mixes them), not one type block after another.
+        assert int((np.diff(kinds[order]) != 0).sum()) > len(ids) // 3
+
+
+def test_nothing_is_created_or_modified_on_or_after_the_anchor():
+    store = build_store(replace(SMALL, accounts=1, engagements_per_account=6000))
+    anchor = SMALL.anchor_ms
+    future = 0
+    for name, table in store.accounts[0].hubspot.objects.items():
+        assert np.all(table.created_ms < anchor), name
+        assert np.all(table.modified_ms < anchor), name
+        assert np.all(table.archived_ms < anchor), name
+        assert np.all(table.created_ms <= table.modified_ms), name
+        if name in ("meetings", "tasks", "emails"):
+            # Scheduled ones (a meeting next week, a task due later) were booked in the past.
+            ahead = table.columns["timestamp_ms"] > anchor
+            future += int(ahead.sum())
+            assert np.all(table.created_ms[ahead] < anchor)
+    assert future > 50
