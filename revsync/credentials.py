@@ -414,6 +414,10 @@ class _TokenRefused(Exception):
         self.description = description
 
 
+# The form fields of a token request whose values are secret.
+_FORM_SECRETS = frozenset({"refresh_token", "client_secret", "code", "code_verifier"})
+
+
 def post_token_request(http: httpx.Client, url: str, form: Mapping[str, str], *, provider: str,
                        max_attempts: int = 4, sleep: Callable[[float], None] = time.sleep) -> TokenGrant:
     """POST a form to a token endpoint; 429, 5xx and transport errors retry with backoff (at most
@@ -442,7 +446,8 @@ def post_token_request(http: httpx.Client, url: str, form: Mapping[str, str], *,
                         attempt + 1, max_attempts)
             sleep(retry_delay(attempt, response.headers.get("Retry-After")))
             continue
-        description = scrub(describe_token_error(response.status_code, body), form)
+        description = scrub(describe_token_error(response.status_code, body),
+                            {k: v for k, v in form.items() if k in _FORM_SECRETS})
         if kind == "retry":
             raise TokenRefreshError(
                 f"The {name} token endpoint kept failing ({description}) after {attempt} tries; try again later."
