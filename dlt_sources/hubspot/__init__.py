@@ -1,5 +1,6 @@
-"""HubSpot dlt source: CRM engagements into the `raw_hubspot` dataset."""
+"""HubSpot dlt source: CRM objects, engagements, associations and portal metadata into `raw_hubspot`."""
 
-from dlt_sources.hubspot.source import CALL_PROPERTIES, HubSpotPortal, hubspot_source
+from dlt_sources.hubspot.pipeline import HubSpotSyncOptions, PortalSyncResult, sync_portal
+from dlt_sources.hubspot.source import TABLES, hubspot_source
 
-__all__ = ["CALL_PROPERTIES", "HubSpotPortal", "hubspot_source"]
+__all__ = ["TABLES", "HubSpotSyncOptions", "PortalSyncResult", "hubspot_source", "sync_portal"]

@@ -1,118 +1,79 @@
-"""The HubSpot source. Dagster-free: run it on its own with `python -m dlt_sources.hubspot`.
+"""The HubSpot dlt source: one portal's CRM data into the `raw_hubspot` dataset.
 
-One source serves many revsync accounts: every row carries the `account_id` it belongs to, and
-tables merge on `(account_id, id)`, so a HubSpot object id never collides across portals.
+Dagster-free: `revsync sync hubspot` and the Dagster assets both run it through
+`dlt_sources.hubspot.pipeline.sync_portal`. Every row carries `account_id`; tables merge on
+`(account_id, id)` (associations on `(account_id, from_type, from_id, to_type)`), so a HubSpot id
+never collides across portals and a rerun never duplicates a row. The incremental bookmarks live
+in dlt's state, committed in the same load as the rows: a crash before the load ends keeps the
+old bookmark, and the rerun reads those records again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from typing import Any
 
 import dlt
-from dlt.sources.helpers.rest_client import RESTClient
-from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
-from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
-# HubSpot sends every property as a string; these are the call properties revsync keeps.
-CALL_PROPERTIES = (
-    "hs_timestamp",
-    "hs_call_title",
-    "hs_call_body",
-    "hs_call_direction",
-    "hs_call_duration",
-    "hs_call_disposition",
-    "hs_call_status",
-    "hs_call_from_number",
-    "hs_call_to_number",
-    "hs_call_recording_url",
-    "hubspot_owner_id",
-    "hs_createdate",
-    "hs_lastmodifieddate",
-)
-INTEGER_PROPERTIES = {"hs_call_duration"}
-TIMESTAMP_PROPERTIES = {"hs_timestamp", "hs_createdate", "hs_lastmodifieddate"}
-PAGE_SIZE = 100  # HubSpot's maximum for CRM v3 list endpoints
+from dlt_sources.hubspot.objects import OBJECTS, ObjectSpec, column_hints
+from dlt_sources.hubspot.reader import PortalReader
 
-CALL_COLUMNS = {
-    "account_id": {"data_type": "text", "nullable": False},
-    "id": {"data_type": "text", "nullable": False},
-    "hs_call_duration": {"data_type": "bigint"},
-    "hs_timestamp": {"data_type": "timestamp", "timezone": True},
-    "hs_createdate": {"data_type": "timestamp", "timezone": True},
-    "hs_lastmodifieddate": {"data_type": "timestamp", "timezone": True},
-    "created_at": {"data_type": "timestamp", "timezone": True},
-    "updated_at": {"data_type": "timestamp", "timezone": True},
-    "archived": {"data_type": "bool"},
+_TIMES = {"data_type": "timestamp", "timezone": True}
+_KEY = {"data_type": "text", "nullable": False}
+
+# Raw tables besides the object types: name -> (primary key, column hints).
+METADATA_TABLES: dict[str, tuple[tuple[str, ...], dict[str, dict[str, Any]]]] = {
+    "owners": (("account_id", "id"), {
+        "account_id": _KEY, "id": _KEY, "user_id": {"data_type": "bigint"},
+        "user_id_including_inactive": {"data_type": "bigint"}, "teams": {"data_type": "json"},
+        "archived": {"data_type": "bool"}, "is_active": {"data_type": "bool"},
+        "created_at": _TIMES, "updated_at": _TIMES}),
+    "deal_pipelines": (("account_id", "id"), {
+        "account_id": _KEY, "id": _KEY, "display_order": {"data_type": "bigint"},
+        "archived": {"data_type": "bool"}, "created_at": _TIMES, "updated_at": _TIMES}),
+    "deal_stages": (("account_id", "id"), {
+        "account_id": _KEY, "id": _KEY, "pipeline_id": {"data_type": "text"},
+        "display_order": {"data_type": "bigint"}, "probability": {"data_type": "double"},
+        "is_closed": {"data_type": "bool"}, "archived": {"data_type": "bool"},
+        "created_at": _TIMES, "updated_at": _TIMES}),
+    "call_dispositions": (("account_id", "id"), {
+        "account_id": _KEY, "id": _KEY, "label": {"data_type": "text"},
+        "display_order": {"data_type": "bigint"}, "is_hidden": {"data_type": "bool"}}),
+    "associations": (("account_id", "from_type", "from_id", "to_type"), {
+        "account_id": _KEY, "from_type": _KEY, "from_id": _KEY, "to_type": _KEY,
+        "to_ids": {"data_type": "json"}}),
 }
 
-
-@dataclass(frozen=True)
-class HubSpotPortal:
-    """One connected portal: the revsync account it belongs to and how to reach it."""
-
-    account_id: str
-    api_base: str
-    access_token: str = field(repr=False)
+TABLES: tuple[str, ...] = (*METADATA_TABLES, *OBJECTS)
 
 
-def hubspot_client(portal: HubSpotPortal) -> RESTClient:
-    return RESTClient(
-        base_url=portal.api_base,
-        auth=BearerTokenAuth(portal.access_token),
-        paginator=JSONResponseCursorPaginator(cursor_path="paging.next.after", cursor_param="after"),
-        data_selector="results",
-    )
-
-
-def _parse_timestamp(value: str | None) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if value.isdigit():  # HubSpot accepts, and occasionally returns, epoch milliseconds
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def flatten_object(account_id: str, record: dict, properties: Sequence[str]) -> dict:
-    """A CRM v3 object as one typed row: property strings become integers and timestamps."""
-    values = record.get("properties") or {}
-    row = {
-        "account_id": account_id,
-        "id": str(record["id"]),
-        "archived": bool(record.get("archived", False)),
-        "created_at": _parse_timestamp(record.get("createdAt")),
-        "updated_at": _parse_timestamp(record.get("updatedAt")),
-    }
-    for name in properties:
-        raw = values.get(name)
-        if name in INTEGER_PROPERTIES:
-            row[name] = int(float(raw)) if raw not in (None, "") else None
-        elif name in TIMESTAMP_PROPERTIES:
-            row[name] = _parse_timestamp(raw)
-        else:
-            row[name] = raw
-    return row
+def table_hints(name: str, specs: dict[str, ObjectSpec]) -> dict:
+    if name in METADATA_TABLES:
+        key, shared = METADATA_TABLES[name]
+        columns = {column: dict(hint) for column, hint in shared.items()}  # dlt writes into them
+    else:
+        key, columns = ("account_id", "id"), column_hints(specs[name])
+    return dlt.mark.make_hints(table_name=name, primary_key=list(key), write_disposition="merge", columns=columns)
 
 
 @dlt.source(name="hubspot", max_table_nesting=0)
-def hubspot_source(portals: Sequence[HubSpotPortal] = ()) -> Iterator:
-    """HubSpot CRM data for every given portal."""
+def hubspot_source(reader: PortalReader | None = None) -> Iterator:
+    """One HubSpot portal's data, read by `reader` (none: an empty source, for asset specs)."""
 
-    @dlt.resource(
-        name="calls",
-        primary_key=("account_id", "id"),
-        write_disposition="merge",
-        columns=CALL_COLUMNS,
-    )
-    def calls() -> Iterator[list[dict]]:
-        for portal in portals:
-            client = hubspot_client(portal)
-            # Live records, then archived ones: the second pass flips `archived` on rows loaded
-            # earlier, which the list of live records alone would never revisit.
-            for archived in ("false", "true"):
-                params = {"limit": PAGE_SIZE, "properties": ",".join(CALL_PROPERTIES), "archived": archived}
-                for page in client.paginate("/crm/v3/objects/calls", params=params):
-                    yield [flatten_object(portal.account_id, record, CALL_PROPERTIES) for record in page]
+    def portal() -> Iterator:
+        if reader is None:
+            return
+        state = dlt.current.source_state()
+        bookmarks: dict[str, int] = state.setdefault("bookmarks", {})
+        reader.plan.bookmarks = dict(bookmarks)
+        hinted: set[str] = set()
+        for table, rows in reader.batches():
+            if table not in hinted:
+                hinted.add(table)
+                yield dlt.mark.with_hints(rows, table_hints(table, reader.plan.specs), create_table_variant=True)
+            else:
+                yield dlt.mark.with_table_name(rows, table)
+        # Saved with this load's rows: a load that never finishes leaves the old bookmarks.
+        bookmarks.update(reader.outcome.new_bookmarks)
 
-    yield calls
+    yield dlt.resource(portal, name="portal", write_disposition="merge")

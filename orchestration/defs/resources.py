@@ -4,7 +4,6 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
-from dagster_dlt import DagsterDltResource
 
 from orchestration.lib.dbt import dbt_project
 
@@ -33,7 +32,6 @@ def _dbt_executable() -> str:
 defs = dg.Definitions(
     resources={
         "database": RevsyncDatabase(url=dg.EnvVar("REVSYNC_DATABASE_URL")),
-        "dlt": DagsterDltResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
     }
 )

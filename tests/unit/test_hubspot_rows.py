@@ -1,6 +1,8 @@
 from datetime import UTC, datetime
 
-from dlt_sources.hubspot.source import CALL_PROPERTIES, flatten_object
+from dlt_sources.hubspot.objects import OBJECTS, associated_ids, row_from_v1, row_from_v3, v1_only_missing
+
+CALLS = OBJECTS["calls"]
 
 
 def test_call_properties_become_typed_columns():
@@ -10,14 +12,44 @@ def test_call_properties_become_typed_columns():
                        "hs_call_direction": "OUTBOUND", "hubspot_owner_id": None},
         "createdAt": "2024-01-15T10:30:00.000Z", "updatedAt": "2024-01-16T08:00:00.000Z", "archived": False,
     }
-    row = flatten_object("acct-1", record, CALL_PROPERTIES)
+    row = row_from_v3(CALLS, "acct-1", record)
     assert row["account_id"] == "acct-1" and row["id"] == "512"
     assert row["hs_call_duration"] == 360000
     assert row["hs_timestamp"] == datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
     assert row["hubspot_owner_id"] is None
     assert row["hs_call_title"] is None  # absent property: a null column, not a missing key
+    assert row["is_deleted"] is False and row["deleted_at"] is None
+
+
+def test_archived_records_are_marked_deleted_at_their_archive_time():
+    record = {"id": "7", "properties": {}, "archived": True, "archivedAt": "2024-02-01T00:00:00Z",
+              "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-02-01T00:00:00Z"}
+    row = row_from_v3(CALLS, "a", record)
+    assert row["archived"] and row["is_deleted"] and row["deleted_at"] == datetime(2024, 2, 1, tzinfo=UTC)
 
 
 def test_epoch_millisecond_timestamps_are_read_as_utc():
-    row = flatten_object("a", {"id": "1", "properties": {"hs_timestamp": "1700000000000"}}, ["hs_timestamp"])
+    row = row_from_v3(CALLS, "a", {"id": "1", "properties": {"hs_timestamp": "1700000000000"}})
     assert row["hs_timestamp"] == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+
+
+def test_a_v1_call_gives_the_row_its_date_based_twin_gives():
+    item = {"engagement": {"id": 512, "type": "CALL", "createdAt": 1705314600000, "lastUpdated": 1705392000000,
+                           "timestamp": 1705314600000, "ownerId": 42},
+            "metadata": {"durationMilliseconds": 360000, "status": "COMPLETED", "title": "Intro"},
+            "associations": {"contactIds": [3, 1]}}
+    twin = {"id": "512", "createdAt": "2024-01-15T10:30:00.000Z", "updatedAt": "2024-01-16T08:00:00.000Z",
+            "properties": {"hs_timestamp": "2024-01-15T10:30:00.000Z", "hs_call_duration": "360000",
+                           "hs_call_status": "COMPLETED", "hs_call_title": "Intro", "hubspot_owner_id": "42",
+                           "hs_createdate": "2024-01-15T10:30:00.000Z",
+                           "hs_lastmodifieddate": "2024-01-16T08:00:00.000Z"}}
+    assert row_from_v1(CALLS, "a", item) == row_from_v3(CALLS, "a", twin)
+    assert v1_only_missing(CALLS) == ("hs_call_direction",)
+
+
+def test_inline_associations_cut_at_a_page_are_read_in_full_elsewhere():
+    assert associated_ids({"associations": {"contacts": {"results": [{"id": "9"}, {"id": "10"}]}}},
+                          "contacts") == ["9", "10"]
+    assert associated_ids({}, "contacts") == []
+    cut = {"associations": {"contacts": {"results": [{"id": "9"}], "paging": {"next": {"after": "1"}}}}}
+    assert associated_ids(cut, "contacts") is None

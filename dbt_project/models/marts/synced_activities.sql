@@ -3,7 +3,7 @@
 with calls as (
 
     select * from {{ ref('stg_hubspot__calls') }}
-    where not is_archived
+    where not is_deleted
 
 ),
 

@@ -22,7 +22,8 @@ renamed as (
         hs_call_recording_url as recording_url,
         coalesce(hs_createdate, created_at) as created_at,
         coalesce(hs_lastmodifieddate, updated_at) as updated_at,
-        coalesce(archived, false) as is_archived
+        coalesce(is_deleted, archived, false) as is_deleted,
+        deleted_at
     from source
 
 )

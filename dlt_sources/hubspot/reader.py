@@ -1,0 +1,377 @@
+"""Reads one portal: the streams of a sync, run concurrently, yielding rows per raw table.
+
+A sync is a set of streams (owners, pipelines, each object type, …). They run on threads at
+once, so the portal's rate budget, not round-trip latency, sets the pace; their pages meet in
+one bounded queue, so memory stays flat however large the portal. A stream that lacks a scope
+(403 MISSING_SCOPES) is skipped with a message and the others go on; any other error ends the
+sync of this portal.
+
+Modes:
+- `full`: every live record through the object lists (100 a call, associations inline), plus the
+  archived ones; optionally the legacy v1 engagements API (250 a call) while HubSpot answers it.
+- `incremental`: records modified since the bookmark minus a lookback, through search (200 a
+  call, its own rate bucket, past the 10,000 cap) or v1 `modified/after` (1,000 a call), their
+  associations in batch reads of 1,000, and the archived lists.
+- `reconcile`: every live id and its associations, so association-only changes and records
+  purged outright (never seen as archived) are fixed; `seen_ids` lets the caller mark the rest.
+- a window `[start, end)` on creation time: exactly the records created in it (backfills).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from dlt_sources.http import MissingScopes
+from dlt_sources.hubspot.api import HubSpotApi, LegacyUnavailable
+from dlt_sources.hubspot.objects import (
+    ENGAGEMENTS,
+    OBJECTS,
+    V1_TYPES,
+    ObjectSpec,
+    associated_ids,
+    association_row,
+    row_from_v1,
+    row_from_v3,
+    v1_associated_ids,
+    v1_only_missing,
+)
+
+log = logging.getLogger("revsync.sources.hubspot")
+
+MODES = ("incremental", "full", "reconcile")
+DEFAULT_LOOKBACK_SECONDS = 300  # covers search's indexing delay ("a few moments")
+DEFAULT_WORKERS = 8
+
+Batch = tuple[str, list[dict]]  # (raw table, rows)
+
+
+@dataclass
+class SyncPlan:
+    account_id: str
+    mode: str = "incremental"
+    bookmarks: dict[str, int] = field(default_factory=dict)  # object type -> epoch ms
+    window: tuple[datetime, datetime] | None = None
+    use_v1: bool = True
+    object_types: tuple[str, ...] = tuple(OBJECTS)
+    specs: dict[str, ObjectSpec] = field(default_factory=lambda: dict(OBJECTS))
+    lookback_seconds: int = DEFAULT_LOOKBACK_SECONDS
+    workers: int = DEFAULT_WORKERS
+
+
+@dataclass
+class SyncOutcome:
+    """What a read did, for the caller's state, deletion marking and summary."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)  # records new or changed since the bookmark
+    seen_ids: dict[str, set[int]] = field(default_factory=dict)  # complete live id sets (reconcile)
+    skipped: dict[str, str] = field(default_factory=dict)  # object type -> why
+    new_bookmarks: dict[str, int] = field(default_factory=dict)
+    v1_used: bool | None = None
+    seconds: float = 0.0
+
+
+class PortalReader:
+    def __init__(self, api: HubSpotApi, plan: SyncPlan, progress: Callable[[str], None] | None = None):
+        self.api, self.plan = api, plan
+        self.outcome = SyncOutcome()
+        self._progress = progress or (lambda message: log.info("%s", message))
+        self._lock = threading.Lock()
+
+    # --- running the streams ---------------------------------------------------------------
+
+    def batches(self) -> Iterator[Batch]:
+        started = time.monotonic()
+        streams = self._streams()
+        pages: queue.Queue = queue.Queue(maxsize=4 * max(1, self.plan.workers))
+        done = object()
+        stop = threading.Event()
+
+        def run(name: str, stream: Callable[[], Iterator[Batch]]) -> None:
+            try:
+                for batch in stream():
+                    if stop.is_set():
+                        return
+                    pages.put(batch)
+            except MissingScopes as exc:
+                self.outcome.skipped[name] = str(exc)
+                log.warning("account %s: skipping %s, the token lacks a scope: %s", self.plan.account_id, name, exc)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+                pages.put(exc)
+            finally:
+                pages.put(done)
+
+        threads = [threading.Thread(target=run, args=(name, stream), name=f"hubspot-{name}", daemon=True)
+                   for name, stream in streams]
+        # At most `workers` streams at once: start the rest as earlier ones finish.
+        waiting = list(threads)
+        running = 0
+        for _ in range(min(self.plan.workers, len(waiting))):
+            waiting.pop(0).start()
+            running += 1
+        try:
+            while running:
+                item = pages.get()
+                if item is done:
+                    running -= 1
+                    if waiting:
+                        waiting.pop(0).start()
+                        running += 1
+                    continue
+                if isinstance(item, BaseException):
+                    raise item
+                table, rows = item
+                if rows:
+                    self._count(table, rows)
+                    yield item
+        finally:
+            stop.set()
+            while True:  # unblock producers so their threads end
+                try:
+                    pages.get_nowait()
+                except queue.Empty:
+                    break
+            self.outcome.seconds = time.monotonic() - started
+
+    def _count(self, table: str, rows: list[dict]) -> None:
+        changed = len(rows)
+        bookmark = self.plan.bookmarks.get(table)
+        if bookmark is not None:
+            threshold = datetime.fromtimestamp(bookmark / 1000, tz=UTC)
+            changed = sum(1 for r in rows if r.get("updated_at") is None or r["updated_at"] >= threshold
+                          or (r.get("deleted_at") is not None and r["deleted_at"] >= threshold))
+        with self._lock:
+            self.outcome.rows[table] = self.outcome.rows.get(table, 0) + len(rows)
+            self.outcome.changed[table] = self.outcome.changed.get(table, 0) + changed
+
+    def _streams(self) -> list[tuple[str, Callable[[], Iterator[Batch]]]]:
+        plan = self.plan
+        streams: list[tuple[str, Callable[[], Iterator[Batch]]]] = []
+        if plan.window is None and plan.mode != "reconcile":
+            streams += [("owners", self._owners), ("deal_pipelines", self._pipelines),
+                        ("call_dispositions", self._dispositions)]
+        engagement_types = [t for t in plan.object_types if t in ENGAGEMENTS]
+        other_types = [t for t in plan.object_types if t not in ENGAGEMENTS]
+        # v1 for a whole read, or for changes when every engagement type has a bookmark.
+        bookmarked = [t in plan.bookmarks for t in engagement_types]
+        v1 = plan.use_v1 and plan.window is None and engagement_types and (
+            plan.mode != "incremental" or all(bookmarked) or not any(bookmarked))
+        if v1:
+            streams.append(("engagements_v1", lambda: self._v1_engagements(engagement_types)))
+        else:
+            other_types = list(plan.object_types)
+        for object_type in other_types:
+            streams.append((object_type, lambda t=object_type: self._object_stream(t)))
+        if plan.mode != "reconcile":
+            for object_type in plan.object_types:
+                streams.append((f"{object_type} (archived)", lambda t=object_type: self._archived(t)))
+        return streams
+
+    def progress(self, message: str) -> None:
+        self._progress(f"account {self.plan.account_id}: {message}")
+
+    # --- portal metadata -------------------------------------------------------------------
+
+    def _owners(self) -> Iterator[Batch]:
+        rows = []
+        for archived in (False, True):
+            for owner in self.api.owners(archived):
+                rows.append({
+                    "account_id": self.plan.account_id, "id": str(owner["id"]), "email": owner.get("email"),
+                    "first_name": owner.get("firstName"), "last_name": owner.get("lastName"),
+                    "user_id": owner.get("userId"),
+                    "user_id_including_inactive": owner.get("userIdIncludingInactive"),
+                    "type": owner.get("type"), "teams": owner.get("teams") or [],
+                    "archived": bool(owner.get("archived")), "is_active": not archived,
+                    "created_at": owner.get("createdAt"), "updated_at": owner.get("updatedAt"),
+                })
+        yield "owners", rows
+
+    def _pipelines(self) -> Iterator[Batch]:
+        pipelines, stages = [], []
+        for pipeline in self.api.pipelines("deals"):
+            pipelines.append({
+                "account_id": self.plan.account_id, "id": str(pipeline["id"]), "label": pipeline.get("label"),
+                "display_order": pipeline.get("displayOrder"), "archived": bool(pipeline.get("archived")),
+                "created_at": pipeline.get("createdAt"), "updated_at": pipeline.get("updatedAt"),
+            })
+            for stage in pipeline.get("stages") or []:
+                metadata = stage.get("metadata") or {}
+                probability = metadata.get("probability")
+                stages.append({
+                    "account_id": self.plan.account_id, "id": str(stage["id"]), "pipeline_id": str(pipeline["id"]),
+                    "label": stage.get("label"), "display_order": stage.get("displayOrder"),
+                    "probability": float(probability) if probability not in (None, "") else None,
+                    "is_closed": str(metadata.get("isClosed", "false")).lower() == "true",
+                    "archived": bool(stage.get("archived")),
+                    "created_at": stage.get("createdAt"), "updated_at": stage.get("updatedAt"),
+                })
+        yield "deal_pipelines", pipelines
+        yield "deal_stages", stages
+
+    def _dispositions(self) -> Iterator[Batch]:
+        definition = self.api.property_definition("calls", "hs_call_disposition")
+        yield "call_dispositions", [
+            {"account_id": self.plan.account_id, "id": option["value"], "label": option.get("label"),
+             "display_order": option.get("displayOrder"), "is_hidden": bool(option.get("hidden"))}
+            for option in definition.get("options") or []
+        ]
+
+    # --- objects ---------------------------------------------------------------------------
+
+    def _object_stream(self, object_type: str) -> Iterator[Batch]:
+        plan, spec = self.plan, self.plan.specs[object_type]
+        if plan.window is not None:
+            start, end = plan.window
+            filters = [{"propertyName": spec.created_property, "operator": "GTE", "value": _ms(start)},
+                       {"propertyName": spec.created_property, "operator": "LT", "value": _ms(end)}]
+            yield from self._search(spec, filters)
+        elif plan.mode == "incremental" and object_type in plan.bookmarks:  # changes since the bookmark
+            since = plan.bookmarks[object_type] - plan.lookback_seconds * 1000
+            filters = [{"propertyName": spec.modified_property, "operator": "GTE", "value": str(since)}]
+            yield from self._search(spec, filters)
+        else:
+            yield from self._list(spec, reconcile=plan.mode == "reconcile")
+        self._set_bookmark(object_type)
+
+    def _list(self, spec: ObjectSpec, reconcile: bool) -> Iterator[Batch]:
+        properties = ("hs_object_id",) if reconcile else spec.all_properties()
+        seen: set[int] = set()
+        count = 0
+        for results, _ in self.api.list_pages(spec.name, properties, spec.associations):
+            links: list[dict] = []
+            truncated: dict[str, list[str]] = {}
+            for record in results:
+                seen.add(int(record["id"]))
+                for to_type in spec.associations:
+                    ids = associated_ids(record, to_type)
+                    if ids is None:
+                        truncated.setdefault(to_type, []).append(str(record["id"]))
+                    else:
+                        links.append(association_row(self.plan.account_id, spec.name, str(record["id"]), to_type, ids))
+            for to_type, from_ids in truncated.items():  # records with more than 100 inline links
+                for from_id, ids in self.api.associations(spec.name, to_type, from_ids).items():
+                    links.append(association_row(self.plan.account_id, spec.name, from_id, to_type, ids))
+            if not reconcile:
+                yield spec.name, [row_from_v3(spec, self.plan.account_id, r) for r in results]
+            yield "associations", links
+            count += len(results)
+            if count % 10_000 < len(results):
+                self.progress(f"{spec.name}: {count:,} read")
+        self.outcome.seen_ids[spec.name] = seen
+        self.progress(f"{spec.name}: {count:,} read")
+
+    def _search(self, spec: ObjectSpec, filters: list[dict]) -> Iterator[Batch]:
+        count = 0
+        for results in self.api.search_pages(spec.name, filters, spec.all_properties()):
+            rows = [row_from_v3(spec, self.plan.account_id, r) for r in results]
+            yield spec.name, rows
+            yield "associations", self._batch_associations(spec, [r["id"] for r in rows])
+            count += len(rows)
+        self.progress(f"{spec.name}: {count:,} changed")
+
+    def _batch_associations(self, spec: ObjectSpec, ids: list[str]) -> list[dict]:
+        links = []
+        for to_type in spec.associations:
+            for from_id, to_ids in self.api.associations(spec.name, to_type, ids).items():
+                links.append(association_row(self.plan.account_id, spec.name, from_id, to_type, to_ids))
+        return links
+
+    def _archived(self, object_type: str) -> Iterator[Batch]:
+        spec = self.plan.specs[object_type]
+        window = self.plan.window
+        for results, _ in self.api.list_pages(object_type, spec.all_properties(), archived=True):
+            rows = [row_from_v3(spec, self.plan.account_id, r) for r in results]
+            if window is not None:
+                rows = [r for r in rows if r["created_at"] and window[0] <= r["created_at"] < window[1]]
+            yield object_type, rows
+
+    # --- legacy v1 engagements -------------------------------------------------------------
+
+    def _v1_engagements(self, engagement_types: list[str]) -> Iterator[Batch]:
+        """Engagements through v1 (250 a call full, 1,000 incremental, associations inline);
+        the date-based API when HubSpot no longer answers it."""
+        plan = self.plan
+        wanted = {ENGAGEMENTS[t].v1_type for t in engagement_types}
+        incremental = plan.mode == "incremental" and all(t in plan.bookmarks for t in engagement_types)
+        if incremental:
+            since = min(plan.bookmarks[t] for t in engagement_types) - plan.lookback_seconds * 1000
+            pages = self.api.v1_modified_after(since)
+        else:
+            pages = self.api.v1_paged()
+        seen: dict[str, set[int]] = {t: set() for t in engagement_types}
+        count = 0
+        try:
+            for items in pages:
+                by_type: dict[str, list[dict]] = {}
+                links = []
+                for item in items:
+                    engagement = item.get("engagement") or {}
+                    v1_type = engagement.get("type")
+                    if v1_type not in wanted:
+                        continue
+                    spec = V1_TYPES[v1_type]
+                    record_id = str(engagement["id"])
+                    seen[spec.name].add(int(record_id))
+                    if plan.mode != "reconcile":
+                        by_type.setdefault(spec.name, []).append(row_from_v1(spec, plan.account_id, item))
+                    for to_type in spec.associations:
+                        links.append(association_row(plan.account_id, spec.name, record_id, to_type,
+                                                     v1_associated_ids(item, to_type)))
+                for name, rows in by_type.items():
+                    yield name, self._fill_v3_only(plan.specs[name], rows)
+                yield "associations", links
+                count += len(items)
+                if count % 10_000 < len(items):
+                    self.progress(f"engagements (v1): {count:,} read")
+        except LegacyUnavailable as exc:
+            self.outcome.v1_used = False
+            self.progress(f"the legacy v1 engagements API is gone ({exc}); reading engagements through "
+                          f"the date-based API instead")
+            for object_type in engagement_types:
+                yield from self._object_stream(object_type)
+            return
+        self.outcome.v1_used = True
+        if not incremental:
+            self.outcome.seen_ids.update(seen)
+        for object_type in engagement_types:
+            self._set_bookmark(object_type)
+        self.progress(f"engagements (v1): {count:,} read")
+
+    def _fill_v3_only(self, spec: ObjectSpec, rows: list[dict]) -> list[dict]:
+        """v1 lacks a few kept properties (call direction, email direction and status, …): read
+        just those for these records through the date-based batch read."""
+        missing = v1_only_missing(spec)
+        if not missing or not rows:
+            return rows
+        found = {r["id"]: r.get("properties") or {}
+                 for r in self.api.batch_read(spec.name, [row["id"] for row in rows], missing)}
+        for row in rows:
+            values = found.get(row["id"], {})
+            filled = row_from_v3(spec, self.plan.account_id, {"id": row["id"], "properties": values})
+            for name in missing:
+                row[name] = filled[name]
+        return rows
+
+    def _set_bookmark(self, object_type: str) -> None:
+        if self.plan.window is not None or self.plan.mode == "reconcile":
+            return
+        now_ms = self.api.server_now_ms or int(time.time() * 1000)
+        with self._lock:
+            self.outcome.new_bookmarks[object_type] = min(now_ms, self._sync_started_ms)
+
+    @property
+    def _sync_started_ms(self) -> int:
+        # The provider's clock at the first response of this sync: a record changed while we
+        # read is newer than that, so the next run, starting at it minus the lookback, sees it.
+        return self.api.server_now_ms or int(time.time() * 1000)
+
+
+def _ms(value: datetime) -> str:
+    return str(int(value.timestamp() * 1000))

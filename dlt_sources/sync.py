@@ -1,0 +1,104 @@
+"""Sync a provider for a set of accounts, each isolated: what `revsync sync` and Dagster run.
+
+Every account gets its own credentials, its own dlt pipeline and its own sync log row. One
+account's failure (a revoked token, an outage) is recorded on its row and its connection
+(`needs_reauth` or `error`) and never stops the next account.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import psycopg2
+
+from dlt_sources.http import SourceError, Unauthorized
+from dlt_sources.hubspot.pipeline import HubSpotSyncOptions, PortalSyncResult, sync_portal
+from revsync.credentials import ConnectionCredentials, NeedsReauth
+from revsync.errors import RevsyncError
+from revsync.sync_log import finish_sync, start_sync
+
+log = logging.getLogger("revsync.sync")
+
+
+@dataclass
+class AccountSync:
+    account_id: str
+    provider: str
+    status: str  # success | partial | failed
+    result: PortalSyncResult | None = None
+    error: str | None = None
+
+    def line(self) -> str:
+        if self.result is None:
+            return f"{self.provider} account {self.account_id}: failed: {self.error}"
+        skipped = "; skipped " + ", ".join(self.result.skipped) if self.result.skipped else ""
+        return f"{self.provider} account {self.account_id}: {self.result.summary()}{skipped}"
+
+
+def connected_accounts(database_url: str, provider: str, account_ids: Sequence[str] | None = None) -> list[str]:
+    """Accounts to sync: the given ones (if connected), else every connected one with auto-sync on."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                """
+                select account_id::text from app.api_connections
+                where provider = %(provider)s and status in ('connected', 'error')
+                  and (%(ids)s::uuid[] is null or account_id = any(%(ids)s::uuid[]))
+                  and (%(ids)s::uuid[] is not null or auto_sync_enabled)
+                order by account_id
+                """,
+                {"provider": provider, "ids": list(account_ids) if account_ids else None},
+            )
+            return [row[0] for row in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def sync_hubspot(database_url: str, account_ids: Sequence[str], options: HubSpotSyncOptions | None = None, *,
+                 trigger: str = "manual", run_id: str | None = None, pipelines_dir: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> list[AccountSync]:
+    """Sync each account's HubSpot portal in turn; returns one outcome per account."""
+    options = options or HubSpotSyncOptions()
+    outcomes = []
+    for account_id in account_ids:
+        sync_id = start_sync(database_url, account_id, "hubspot", trigger, run_id)
+        credentials = None
+        try:
+            credentials = ConnectionCredentials(database_url, account_id, "hubspot")
+            result = sync_portal(database_url, credentials.api_base, credentials, options,
+                                 pipelines_dir=pipelines_dir, progress=progress)
+        except (NeedsReauth, Unauthorized) as exc:
+            message = str(exc)
+            if credentials is not None:
+                credentials.mark_needs_reauth(message)
+            finish_sync(database_url, sync_id, "failed", error=message)
+            outcomes.append(AccountSync(account_id, "hubspot", "failed", error=message))
+        except (SourceError, RevsyncError, OSError) as exc:
+            message = str(exc)
+            if credentials is not None:
+                credentials.mark_error(message)
+            finish_sync(database_url, sync_id, "failed", error=message)
+            outcomes.append(AccountSync(account_id, "hubspot", "failed", error=message))
+        except Exception as exc:  # a bug or an unexpected answer: record it, then go on
+            log.exception("HubSpot sync of account %s failed", account_id)
+            message = f"{type(exc).__name__}: {exc}"
+            if credentials is not None:
+                credentials.mark_error(message)
+            finish_sync(database_url, sync_id, "failed", error=message)
+            outcomes.append(AccountSync(account_id, "hubspot", "failed", error=message))
+        else:
+            status = "partial" if result.skipped else "success"
+            if not result.skipped:
+                credentials.mark_ok()
+            finish_sync(database_url, sync_id, status, items=result.changed, api_calls=result.api_calls,
+                        rate_limited=result.rate_limited,
+                        error="; ".join(f"{t}: {why}" for t, why in result.skipped.items()) or None,
+                        details=result.details())
+            outcomes.append(AccountSync(account_id, "hubspot", status, result=result))
+        finally:
+            if credentials is not None:
+                credentials.close()
+    return outcomes
