@@ -34,7 +34,9 @@ from provider_sandbox.hubspot import (
     engagements_v1,
     legacy_crm,
     owners,
+    pipelines,
     properties_api,
+    schemas_api,
     search,
 )
 from provider_sandbox.hubspot import oauth as hubspot_oauth
@@ -53,6 +55,8 @@ ROUTE_MODULES = (
     associations_api,
     owners,
     properties_api,
+    pipelines,
+    schemas_api,
     search,
     engagements_v1,
     legacy_crm,

@@ -1,0 +1,148 @@
+"""What a real portal's metadata looks like, against a real sandbox process: hundreds of property
+definitions per object with the per-stage deal history properties, legacy v2 property lists for
+every type, and HubSpot's other standard object types present but empty."""
+
+from __future__ import annotations
+
+import pytest
+
+from provider_sandbox.hubspot.objects import EMPTY_RECORD_TYPES, OBJECT_KINDS
+
+STANDARD_IDS = {"tickets": "0-5", "products": "0-7", "line_items": "0-8", "quotes": "0-14", "leads": "0-136",
+                "goal_targets": "0-74", "communications": "0-18", "postal_mail": "0-116", "invoices": "0-53"}
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def sandbox(start_sandbox):
+    """A portal pair like the session sandbox, with room for a search per object type."""
+    return start_sandbox("--accounts", "2", "--engagements", "600", "--seed", "7", "--hubspot-rate-limit", "100000",
+                         "--search-index-delay-ms", "0", "--search-rate-limit", "100000")
+
+
+def names(client, object_type: str) -> dict[str, dict]:
+    response = client.get(f"/crm/v3/properties/{object_type}")
+    assert response.status_code == 200, response.text
+    return {p["name"]: p for p in response.json()["results"]}
+
+
+def test_hundreds_of_properties_in_hubspots_groups(sandbox):
+    with sandbox.client(headers=auth(sandbox.token())) as client:
+        listed = {t: names(client, t) for t in ("contacts", "companies", "deals", "calls", "emails", "meetings",
+                                                  "notes", "tasks", "tickets")}
+    sizes = {t: len(p) for t, p in listed.items()}
+    assert min(sizes[t] for t in ("contacts", "companies", "deals")) >= 200, sizes
+    assert min(sizes[t] for t in ("calls", "emails", "meetings", "tasks")) >= 80, sizes
+    assert sizes["notes"] >= 50 and sizes["tickets"] >= 60, sizes
+    contacts, deals, calls = listed["contacts"], listed["deals"], listed["calls"]
+    assert {"contactinformation", "analyticsinformation", "emailinformation", "sales_properties"} <= \
+        {p["groupName"] for p in contacts.values()}
+    assert {"dealinformation", "deal_activity", "analyticsinformation"} <= {p["groupName"] for p in deals.values()}
+    assert contacts["hs_analytics_source"]["type"] == "enumeration" and contacts["hs_analytics_source"]["calculated"]
+    assert contacts["hs_v2_date_entered_customer"]["type"] == "datetime"
+    assert calls["hs_call_has_transcript"]["type"] == "bool" and calls["hs_call_has_transcript"]["options"]
+    for properties in listed.values():  # one definition per name, hubspot-defined ones flagged
+        assert all(p["hubspotDefined"] for p in properties.values() if not p["name"].startswith("revsync_"))
+
+
+def test_deal_stage_history_properties_for_every_stage_of_both_pipelines(sandbox):
+    with sandbox.client(headers=auth(sandbox.token(1))) as client:
+        deals = names(client, "deals")
+        pipelines = client.get("/crm/v3/pipelines/deals").json()["results"]
+        one = client.get("/crm/v3/properties/deals/hs_v2_latest_time_in_closedwon").json()
+    stage_ids = [st["id"] for p in pipelines for st in p["stages"]]
+    assert len(stage_ids) == 11 and any(s.isdigit() for s in stage_ids)
+    for stage in stage_ids:
+        entered, exited = deals[f"hs_v2_date_entered_{stage}"], deals[f"hs_v2_date_exited_{stage}"]
+        latest = deals[f"hs_v2_latest_time_in_{stage}"]
+        assert entered["type"] == exited["type"] == "datetime" and latest["type"] == "number"
+        assert entered["modificationMetadata"]["readOnlyValue"] is True
+    labels = {st["id"]: f'{st["label"]} ({p["label"]})' for p in pipelines for st in p["stages"]}
+    assert deals[f"hs_v2_date_entered_{stage_ids[-1]}"]["label"] == f'Date entered "{labels[stage_ids[-1]]}"'
+    assert one["name"] == "hs_v2_latest_time_in_closedwon" and one["numberDisplayHint"] == "duration"
+    # The stage enumeration still offers exactly those stages.
+    assert {o["value"] for o in deals["dealstage"]["options"]} == set(stage_ids)
+
+
+def test_records_render_what_they_rendered(sandbox):
+    """The new definitions are definitions only: asking for them gives no value."""
+    with sandbox.client(headers=auth(sandbox.token())) as client:
+        page = client.get("/crm/v3/objects/deals", params={
+            "limit": 5, "properties": "dealname,hs_v2_date_entered_closedwon,hs_analytics_source"}).json()
+    for deal in page["results"]:
+        assert deal["properties"]["dealname"]
+        assert "hs_v2_date_entered_closedwon" not in deal["properties"]
+        assert "hs_analytics_source" not in deal["properties"]
+
+
+@pytest.mark.parametrize("object_type", ["calls", "emails", "meetings", "notes", "tasks", "tickets", "line_items",
+                                         "line_item", "deal_split", "form", "goal_targets", "leads", "products"])
+def test_legacy_v2_properties_for_every_type(sandbox, object_type):
+    with sandbox.client(headers=auth(sandbox.token())) as client:
+        v2 = client.get(f"/properties/v2/{object_type}/properties")
+        v3 = client.get(f"/crm/v3/properties/{object_type}")
+    assert v2.status_code == 200, v2.text
+    assert [p["name"] for p in v2.json()] == [p["name"] for p in v3.json()["results"]]
+    assert all(isinstance(p["createdAt"], int) for p in v2.json())
+
+
+def test_standard_object_types_exist_and_are_empty(sandbox):
+    token = sandbox.token()
+    with sandbox.client(headers=auth(token)) as client:
+        for name, type_id in STANDARD_IDS.items():
+            for spelling in (name, type_id):
+                listed = client.get(f"/crm/v3/objects/{spelling}", params={"limit": 100})
+                assert listed.status_code == 200 and listed.json() == {"results": []}, (spelling, listed.text)
+            archived = client.get(f"/crm/v3/objects/{name}", params={"archived": "true"})
+            search = client.post(f"/crm/v3/objects/{name}/search", json={"limit": 10, "filterGroups": []})
+            batch = client.post(f"/crm/v3/objects/{name}/batch/read", json={"inputs": [{"id": "123"}],
+                                                                             "properties": []})
+            assert archived.json() == {"results": []}
+            assert search.status_code == 200 and search.json() == {"total": 0, "results": []}
+            assert batch.status_code == 207 and batch.json()["errors"][0]["category"] == "OBJECT_NOT_FOUND"
+        truth = sandbox.admin("truth")["accounts"]["account-1"]["hubspot"]["objects"]
+    for name in EMPTY_RECORD_TYPES:
+        assert truth[name]["count"] == truth[name]["archived_count"] == 0 and truth[name]["associations"] == {}
+
+
+def test_no_known_type_is_unknown_anywhere(sandbox):
+    """Every registered type: list, search, properties and association routes never answer
+    'Unable to infer object type'."""
+    with sandbox.client(headers=auth(sandbox.token())) as client:
+        contact_id = client.get("/crm/v3/objects/contacts", params={"limit": 1}).json()["results"][0]["id"]
+        for name in OBJECT_KINDS:
+            answers = [
+                client.get(f"/crm/v3/objects/{name}", params={"limit": 1}),
+                client.post(f"/crm/v3/objects/{name}/search", json={"limit": 1}),
+                client.get(f"/crm/v3/properties/{name}"),
+                client.get(f"/crm/v3/pipelines/{name}"),
+                client.post(f"/crm/v4/associations/contacts/{name}/batch/read", json={"inputs": [{"id": contact_id}]}),
+                client.post(f"/crm/v4/associations/{name}/companies/batch/read", json={"inputs": [{"id": "1"}]}),
+            ]
+            for answer in answers:
+                assert answer.status_code in (200, 207), (name, answer.request.url, answer.text)
+                assert "Unable to infer object type" not in answer.text
+
+
+def test_v4_association_batch_reads_work_for_every_pair(sandbox):
+    kinds = list(OBJECT_KINDS)
+    with sandbox.client(headers=auth(sandbox.token())) as client:
+        for source in kinds:
+            for target in kinds:
+                response = client.post(f"/crm/v4/associations/{source}/{target}/batch/read",
+                                       json={"inputs": [{"id": "1"}]})
+                assert response.status_code == 207, (source, target, response.text)
+                error = response.json()["errors"][0]
+                assert error["subCategory"] == "crm.associations.NO_ASSOCIATIONS_FOUND"
+
+
+def test_per_record_associations_with_a_standard_type(sandbox):
+    with sandbox.client(headers=auth(sandbox.token())) as client:
+        contact_id = client.get("/crm/v3/objects/contacts", params={"limit": 1}).json()["results"][0]["id"]
+        v4 = client.get(f"/crm/v4/objects/contacts/{contact_id}/associations/tickets")
+        v3 = client.get(f"/crm/v3/objects/0-1/{contact_id}/associations/0-5")
+    assert v4.status_code == v3.status_code == 200
+    assert v4.json() == v3.json() == {"results": []}
