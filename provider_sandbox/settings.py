@@ -157,7 +157,10 @@ class SandboxSettings:
         deals = self.deals_per_account
         if deals is None:
             deals = -(-companies // 2)
-        return {"companies": companies, "contacts": contacts, "deals": deals}
+        # HubSpot's other standard types (tickets, products, ...) exist in every portal, empty.
+        from provider_sandbox.hubspot.objects import EMPTY_RECORD_TYPES
+
+        return {"companies": companies, "contacts": contacts, "deals": deals, **dict.fromkeys(EMPTY_RECORD_TYPES, 0)}
 
     def pinned_at(self, anchor_ms: int) -> SandboxSettings:
         """These settings with the history ending at a fixed time (tests, benchmarks)."""
