@@ -81,6 +81,28 @@ class Unauthorized(SourceError):
 class MissingScopes(ApiError):
     """403 MISSING_SCOPES: the token may not read this object type."""
 
+    def __init__(self, account_id: str, provider: str, method: str, path: str, status: int, body: str):
+        super().__init__(account_id, provider, method, path, status, body)
+        scopes = _required_scopes(body)
+        self.args = (
+            f"{provider} account {account_id}: the connection lacks the scope {' or '.join(scopes) or '(unnamed)'} "
+            f"that {method} {path} needs (MISSING_SCOPES). Grant it to the app and reconnect to sync this data.",
+        )
+
+
+def _required_scopes(body: str) -> list[str]:
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return []
+    found: list[str] = []
+    for context in [value.get("context") or {}, *[(e or {}).get("context") or {} for e in value.get("errors") or []]]:
+        for key in ("requiredGranularScopes", "requiredScopes", "missingScopes"):
+            for scope in context.get(key) or []:
+                if scope not in found:
+                    found.append(scope)
+    return found
+
 
 class RetriesExhausted(SourceError):
     pass
