@@ -189,7 +189,8 @@ def _sync(args) -> int:
         raise RevsyncError("Give both --start and --end for a window, or neither.")
     window = (args.start, args.end) if args.start else None
     try:
-        options = HubSpotSyncOptions(mode=args.mode or "incremental", window=window)
+        options = HubSpotSyncOptions(mode=args.mode or "incremental", window=window,
+                                     use_v1_engagements=args.v1_engagements)
     except ValueError as exc:
         raise RevsyncError(str(exc)) from None
     conn = _database()
@@ -312,6 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     hubspot_sync.add_argument("--start", type=_parse_instant, metavar="ISO",
                               help="with --end: load exactly the records created in [start, end), e.g. 2026-01-01")
     hubspot_sync.add_argument("--end", type=_parse_instant, metavar="ISO", help="end of the window (exclusive)")
+    hubspot_sync.add_argument("--v1-engagements", action="store_true",
+                              help="read engagements through HubSpot's legacy v1 engagements API while it answers "
+                              "(falls back to the date-based API by itself; see the README for its cost)")
     sync.set_defaults(func=_sync)
 
     key = commands.add_parser("secret-key", help="print a new REVSYNC_SECRET_KEY (Fernet key)")

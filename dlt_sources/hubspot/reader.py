@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from dlt_sources.http import MissingScopes
-from dlt_sources.hubspot.api import HubSpotApi, LegacyUnavailable
+from dlt_sources.hubspot.api import ASSOCIATION_BATCH_IDS, HubSpotApi, LegacyUnavailable
 from dlt_sources.hubspot.objects import (
     ENGAGEMENTS,
     OBJECTS,
@@ -62,6 +62,9 @@ class SyncPlan:
     specs: dict[str, ObjectSpec] = field(default_factory=lambda: dict(OBJECTS))
     lookback_seconds: int = DEFAULT_LOOKBACK_SECONDS
     workers: int = DEFAULT_WORKERS
+    # (object type, ids) -> {id: updated_at} of the rows already loaded; lets a sync drop what its
+    # lookback reads again unchanged, before spending association calls on it.
+    loaded_versions: Callable[[str, list[str]], dict[str, datetime]] | None = None
 
 
 @dataclass
@@ -268,13 +271,37 @@ class PortalReader:
         self.progress(f"{spec.name}: {count:,} read")
 
     def _search(self, spec: ObjectSpec, filters: list[dict]) -> Iterator[Batch]:
+        """Search pages (200 a call); their associations once 1,000 records are in hand."""
         count = 0
+        pending: list[dict] = []
         for results in self.api.search_pages(spec.name, filters, spec.all_properties()):
-            rows = [row_from_v3(spec, self.plan.account_id, r) for r in results]
-            yield spec.name, rows
-            yield "associations", self._batch_associations(spec, [r["id"] for r in rows])
-            count += len(rows)
+            pending.extend(self._unseen(spec.name, [row_from_v3(spec, self.plan.account_id, r) for r in results]))
+            if len(pending) >= ASSOCIATION_BATCH_IDS:
+                yield from self._with_associations(spec, pending)
+                count += len(pending)
+                pending = []
+                if count % 10_000 < ASSOCIATION_BATCH_IDS:
+                    self.progress(f"{spec.name}: {count:,} changed so far")
+        if pending:
+            yield from self._with_associations(spec, pending)
+            count += len(pending)
         self.progress(f"{spec.name}: {count:,} changed")
+
+    def _unseen(self, object_type: str, rows: list[dict]) -> list[dict]:
+        """Rows minus those the lookback read again at the version already loaded."""
+        bookmark = self.plan.bookmarks.get(object_type)
+        if self.plan.loaded_versions is None or bookmark is None or not rows:
+            return rows
+        threshold = datetime.fromtimestamp(bookmark / 1000, tz=UTC)
+        old = [row["id"] for row in rows if row["updated_at"] is not None and row["updated_at"] < threshold]
+        if not old:
+            return rows
+        loaded = self.plan.loaded_versions(object_type, old)
+        return [row for row in rows if row["id"] not in loaded or loaded[row["id"]] != row["updated_at"]]
+
+    def _with_associations(self, spec: ObjectSpec, rows: list[dict]) -> Iterator[Batch]:
+        yield spec.name, rows
+        yield "associations", self._batch_associations(spec, [row["id"] for row in rows])
 
     def _batch_associations(self, spec: ObjectSpec, ids: list[str]) -> list[dict]:
         links = []
@@ -325,7 +352,11 @@ class PortalReader:
                         links.append(association_row(plan.account_id, spec.name, record_id, to_type,
                                                      v1_associated_ids(item, to_type)))
                 for name, rows in by_type.items():
-                    yield name, self._fill_v3_only(plan.specs[name], rows)
+                    fresh = self._unseen(name, rows)
+                    if len(fresh) < len(rows):
+                        keep = {row["id"] for row in fresh}
+                        links = [link for link in links if link["from_type"] != name or link["from_id"] in keep]
+                    yield name, self._fill_v3_only(plan.specs[name], fresh)
                 yield "associations", links
                 count += len(items)
                 if count % 10_000 < len(items):

@@ -4,6 +4,7 @@ syncs equal the truth, deletes and association changes are caught, calls per rec
 from __future__ import annotations
 
 import uuid
+from math import ceil
 
 import httpx
 import psycopg2
@@ -28,21 +29,23 @@ def start_sandbox(home, name: str, *flags: str) -> SandboxProcess:
 class Portals:
     """Two sandbox portals, each synced as its own revsync account."""
 
-    def __init__(self, sandbox: SandboxProcess, database_url: str, pipelines_dir: str):
-        self.sandbox, self.url, self.pipelines_dir = sandbox, database_url, pipelines_dir
+    def __init__(self, sandbox: SandboxProcess, database_url: str, pipelines_dir: str, v1: bool):
+        self.sandbox, self.url, self.pipelines_dir, self.v1 = sandbox, database_url, pipelines_dir, v1
         self.accounts = {portal["key"]: (str(uuid.uuid4()), portal["hubspot"]["private_app_token"])
                          for portal in get_json(f"{sandbox.url}/_sandbox/accounts")}
 
     def sync(self, key: str, **options):
         account_id, token = self.accounts[key]
+        options.setdefault("search", (1000, 1.0))  # the sandbox lifts search's 5/s for speed
+        options.setdefault("use_v1_engagements", self.v1)
         return sync_portal(self.url, self.sandbox.url, StaticToken(account_id, "hubspot", token),
                            HubSpotSyncOptions(**options), pipelines_dir=self.pipelines_dir)
 
     def truth(self, key: str) -> dict:
         return get_json(f"{self.sandbox.url}/_sandbox/truth")["accounts"][key]["hubspot"]["objects"]
 
-    def assert_equal(self, key: str) -> None:
-        assert_equals_truth(self.url, self.accounts[key][0], self.truth(key))
+    def assert_equal(self, key: str, associations: bool = True) -> None:
+        assert_equals_truth(self.url, self.accounts[key][0], self.truth(key), associations=associations)
 
     def stats(self) -> dict:
         return get_json(f"{self.sandbox.url}/_sandbox/stats")
@@ -56,18 +59,24 @@ class Portals:
         return response.json()
 
 
-@pytest.fixture(scope="module")
-def portals(environment, revsync_home, tmp_path_factory):
+@pytest.fixture(scope="module", params=["date-based", "v1 engagements"])
+def portals(request, environment, revsync_home, tmp_path_factory):
+    """Every test below runs twice: engagements through the date-based API, and through the
+    legacy v1 engagements API (paged, modified/after) that a sync may opt into."""
     sandbox = start_sandbox(tmp_path_factory.mktemp("hs"), "main")
     try:
-        yield Portals(sandbox, environment.database_url, str(tmp_path_factory.mktemp("dlt")))
+        yield Portals(sandbox, environment.database_url, str(tmp_path_factory.mktemp("dlt")),
+                      v1=request.param == "v1 engagements")
     finally:
         sandbox.stop()
 
 
 def engagement_calls(stats: dict) -> int:
+    """Requests that read engagements or their associations (not portal metadata)."""
     return sum(sum(codes.values()) for endpoint, codes in stats["requests_by_endpoint"].items()
-               if any(f"/{t}" in endpoint for t in ENGAGEMENTS) or "/engagements/" in endpoint)
+               if "/engagements/" in endpoint or any(f"/objects/2026-09/{t}" in endpoint
+                                                     or f"/associations/2026-09/{t}/" in endpoint
+                                                     for t in ENGAGEMENTS))
 
 
 def test_first_sync_equals_truth_for_two_accounts(portals):
@@ -106,18 +115,30 @@ def test_no_change_sync_is_cheap(portals):
         per_type[endpoint] = sum(codes.values())
     assert sum(result.changed.get(t, 0) for t in ENGAGEMENTS) == 0, result.changed
     # Changes (search, or v1 modified/after for all engagements) and the archived list: 2 per type.
-    object_calls = {t: sum(n for e, n in per_type.items() if f"/{t}" in e and "/pipelines/" not in e)
+    object_calls = {t: sum(n for e, n in per_type.items() if f"/objects/2026-09/{t}" in e or f"/{t}/batch" in e
+                           or f"/associations/2026-09/{t}/" in e)
                     for t in ("contacts", "deals", *ENGAGEMENTS)}
-    assert all(n <= 2 for n in object_calls.values()), per_type
+    assert all(n <= 2 for n in object_calls.values()), (object_calls, per_type)
 
 
 def test_incremental_after_changes_equals_truth(portals):
-    portals.advance(fraction=0.1, seconds=3600, account="account-1")
+    changes = portals.advance(fraction=0.1, seconds=3600, account="account-1")["changes"]["account-1"]["hubspot"]
     portals.reset_stats()
     result = portals.sync("account-1")
-    assert sum(result.changed.values()) > 0
-    # Creates, modifications and archives are caught by the incremental sync itself; a reconcile
-    # fixes what HubSpot does not date: re-associations and purges.
+    changed = {t: result.changed.get(t, 0) for t in ENGAGEMENTS}
+    assert all(changed[t] >= changes[t]["created"] + changes[t]["modified"] for t in ENGAGEMENTS), (changed, changes)
+    # Creates, modifications and archives are caught by the incremental sync itself.
+    portals.assert_equal("account-1", associations=False)
+    # Calls grow with the changes, not the portal: search pages of 200 (v1: 1,000 for every type
+    # at once, plus a batch read per 100 for what v1 lacks), association reads of 1,000 ids per
+    # related type, and one archived list per type.
+    calls = engagement_calls(portals.stats())
+    if portals.v1:
+        bound = 1 + sum(ceil(changed[t] / 100) + 1 for t in ENGAGEMENTS)
+    else:
+        bound = sum(ceil(changed[t] / 200) + 3 * ceil(changed[t] / 1000) + 1 for t in ENGAGEMENTS)
+    assert calls <= bound, (calls, bound, portals.stats()["requests_by_endpoint"])
+    # A reconcile fixes what HubSpot does not date: re-associations and purges.
     portals.sync("account-1", mode="reconcile")
     portals.assert_equal("account-1")
     portals.assert_equal("account-2")  # untouched by the other account's syncs
