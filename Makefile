@@ -23,8 +23,10 @@ test: install  ## bootstrap and run the whole test suite (real PostgreSQL, sandb
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests (exit 5); nothing failed"; exit 0; fi; \
 	exit $$code
 
-bench: install  ## benchmarks; figures go to bench/results/
-	@$(PY) -m bench.sandbox
+QUICK ?=
+bench: install  ## benchmarks (QUICK=1 for a few minutes); figures go to bench/results/
+	@$(PY) -m bench.sandbox $(if $(QUICK),--engagements 100000,)
+	@$(PY) -m bench.hubspot $(if $(QUICK),--quick,)
 
 lint: install  ## ruff
 	@$(VENV)/bin/ruff check .

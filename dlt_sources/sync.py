@@ -17,6 +17,7 @@ from dlt_sources.http import SourceError, Unauthorized
 from dlt_sources.hubspot.pipeline import HubSpotSyncOptions, PortalSyncResult, sync_portal
 from revsync.credentials import ConnectionCredentials, NeedsReauth
 from revsync.errors import RevsyncError
+from revsync.paths import pipelines_dir as default_pipelines_dir
 from revsync.sync_log import finish_sync, start_sync
 
 log = logging.getLogger("revsync.sync")
@@ -62,6 +63,7 @@ def sync_hubspot(database_url: str, account_ids: Sequence[str], options: HubSpot
                  progress: Callable[[str], None] | None = None) -> list[AccountSync]:
     """Sync each account's HubSpot portal in turn; returns one outcome per account."""
     options = options or HubSpotSyncOptions()
+    pipelines_dir = pipelines_dir or str(default_pipelines_dir())
     outcomes = []
     for account_id in account_ids:
         sync_id = start_sync(database_url, account_id, "hubspot", trigger, run_id)

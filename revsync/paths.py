@@ -29,3 +29,11 @@ def ensure_home() -> Path:
         home.mkdir(parents=True)
         home.chmod(0o711)
     return home
+
+
+def pipelines_dir() -> Path:
+    """dlt's working folders (one per account pipeline): load packages hold raw provider data, so
+    only this user may read them."""
+    path = ensure_home() / "dlt"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path

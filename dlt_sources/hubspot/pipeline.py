@@ -72,7 +72,9 @@ class PortalSyncResult:
     api_calls: int
     rate_limited: int
     retries: int
+    refreshes: int  # tokens refreshed after a 401
     seconds: float
+    read_seconds: float  # of `seconds`, reading the API (the rest: normalizing and loading)
     v1_used: bool | None
     calls_by_endpoint: dict[str, int]
 
@@ -87,6 +89,7 @@ class PortalSyncResult:
     def details(self) -> dict[str, Any]:
         return {"mode": self.mode, "rows": self.rows, "changed": self.changed,
                 "marked_deleted": self.marked_deleted, "skipped": self.skipped, "retries": self.retries,
+                "refreshes": self.refreshes, "read_seconds": round(self.read_seconds, 1),
                 "v1_engagements": self.v1_used, "calls_by_endpoint": self.calls_by_endpoint}
 
 
@@ -139,8 +142,9 @@ def sync_portal(database_url: str, api_base: str, credentials: TokenSource, opti
     return PortalSyncResult(
         account_id=account_id, mode=options.mode, rows=dict(outcome.rows), changed=dict(outcome.changed),
         marked_deleted=marked, skipped=dict(outcome.skipped), api_calls=api.stats.api_calls,
-        rate_limited=api.stats.rate_limited, retries=api.stats.retries, seconds=time.monotonic() - started,
-        v1_used=outcome.v1_used, calls_by_endpoint=dict(api.stats.by_endpoint),
+        rate_limited=api.stats.rate_limited, retries=api.stats.retries,
+        refreshes=api.stats.refreshes, seconds=time.monotonic() - started,
+        read_seconds=outcome.seconds, v1_used=outcome.v1_used, calls_by_endpoint=dict(api.stats.by_endpoint),
     )
 
 

@@ -14,11 +14,9 @@ class RevsyncDatabase(dg.ConfigurableResource):
     url: str
 
     def pipelines_dir(self) -> str:
-        from revsync.paths import ensure_home
+        from revsync.paths import pipelines_dir
 
-        path = ensure_home() / "dlt"
-        path.mkdir(mode=0o700, exist_ok=True)  # load packages hold raw provider data
-        return str(path)
+        return str(pipelines_dir())
 
 
 def _dbt_executable() -> str:
