@@ -5,10 +5,12 @@ on many threads at once: the `RateBudget`s it is given are the only thing that p
 sync runs as fast as the provider allows rather than as fast as one round trip.
 
 Transient failures (429, 5xx, 423, 477, timeouts, connection resets, a 200 whose JSON is cut
-off) are retried with exponential backoff and full jitter, honour `Retry-After`, are logged with
-the account, and give up after `RetryPolicy.give_up_after_seconds` with `RetriesExhausted`. A
-401 refreshes the token once through the credentials and retries; a second 401 is
-`Unauthorized`. Permanent errors (other 4xx) raise `ApiError` at once.
+off) are retried with exponential backoff and jitter, honour `Retry-After`, are logged with the
+account, and give up after `RetryPolicy.give_up_after_seconds` with `RetriesExhausted`. A 429 for
+the daily quota fails at once with `DailyLimitReached`. A 401 asks the credentials for a fresh
+token and retries, twice at most (a token rotated by another process between our refresh and our
+retry is not a revoked one); the credentials decide when a connection needs reauthorizing.
+Permanent errors (other 4xx) raise `ApiError` at once.
 """
 
 from __future__ import annotations
@@ -108,6 +110,14 @@ class RetriesExhausted(SourceError):
     pass
 
 
+class DailyLimitReached(SourceError):
+    pass
+
+
+class Cancelled(SourceError):
+    pass
+
+
 def _short(body: str, limit: int = 300) -> str:
     body = " ".join(body.split())
     return body if len(body) <= limit else body[:limit] + "…"
@@ -164,12 +174,20 @@ class RateBudget:
         with self._lock:
             self._blocked_until = max(self._blocked_until, self._clock() + seconds)
 
-    def adapt(self, max_requests: int | None, window_seconds: float | None) -> None:
+    def adapt(self, max_requests: int | None, window_seconds: float | None, remaining: int | None = None) -> None:
+        """Take the provider's limit and window, and its count of what is left: requests made by
+        someone else (another process, an earlier sync) count against this budget too."""
         with self._lock:
             if max_requests and max_requests > 0:
                 self.max_requests = max_requests
             if window_seconds and window_seconds > 0:
                 self.window_seconds = window_seconds
+            if remaining is not None and remaining >= 0:
+                now = self._clock()
+                while self._sent and self._sent[0] <= now - self.window_seconds - self.margin_seconds:
+                    self._sent.popleft()
+                for _ in range(self.max_requests - remaining - len(self._sent)):
+                    self._sent.append(now)
 
 
 @dataclass(frozen=True)
@@ -182,7 +200,8 @@ class RetryPolicy:
     timeout_seconds: float = 30.0
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
-        """Exponential with full jitter: never two clients retrying in lock step."""
+        """Exponential with equal jitter (half fixed, half random): never two clients retrying in
+        lock step."""
         ceiling = min(self.max_backoff_seconds, self.first_backoff_seconds * 2 ** attempt)
         return rng.uniform(ceiling / 2, ceiling)
 
@@ -197,6 +216,10 @@ class CallStats:
     refreshes: int = 0
     by_endpoint: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def note(self, field_name: str) -> None:
+        with self._lock:
+            setattr(self, field_name, getattr(self, field_name) + 1)
 
     def count(self, label: str, status: int | None) -> None:
         with self._lock:
@@ -227,8 +250,11 @@ class ApiClient:
         self._owns_http = http is None
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
+        self._closed = False
 
     def close(self) -> None:
+        """End this client: requests still running on other threads stop at their next attempt."""
+        self._closed = True
         if self._owns_http:
             self._http.close()
 
@@ -255,10 +281,12 @@ class ApiClient:
         budget = self._budget_for(path)
         started = time.monotonic()
         attempt = 0
-        refreshed = False
+        refreshed = 0
         token = self.credentials.access_token()
         content = orjson.dumps(json_body) if json_body is not None else None
         while True:
+            if self._closed:
+                raise Cancelled(f"{self.who}: the sync ended while {label} was still being retried")
             budget.acquire()
             problem: str
             retry_after: float | None = None
@@ -282,14 +310,19 @@ class ApiClient:
                     except orjson.JSONDecodeError:
                         problem = f"{status} with a truncated or malformed JSON body"
                 elif status == 401:
-                    if refreshed:
+                    if refreshed >= 2:
                         raise Unauthorized(self.credentials.account_id, self.credentials.provider,
-                                           f"401 again after a token refresh on {method} {path}")
-                    refreshed = True
-                    self.stats.refreshes += 1
+                                           f"401 again after two token refreshes on {method} {path}")
+                    refreshed += 1
+                    self.stats.note("refreshes")
                     log.info("%s: 401 on %s, refreshing the token once", self.who, label)
                     token = self.credentials.refresh_after_unauthorized(token)
                     continue
+                elif status == 429 and _json_field(response.text, "policyName") == "DAILY":
+                    raise DailyLimitReached(
+                        f"{self.who}: the portal's daily API limit is used up ({label} answered 429 DAILY). "
+                        "It resets at midnight in the portal's time zone; the next sync resumes from here."
+                    )
                 elif status in TRANSIENT_STATUSES:
                     problem = str(status)
                     retry_after = _retry_after(response.headers)
@@ -315,7 +348,7 @@ class ApiClient:
                     "attempts; the provider seems down or overloaded. Rerun the sync later: it resumes "
                     "from the last committed load."
                 )
-            self.stats.retries += 1
+            self.stats.note("retries")
             log.warning("%s: %s failed (%s); retry %d in %.1f s", self.who, label, problem, attempt + 1, delay)
             time.sleep(delay)
             attempt += 1

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import psycopg2
 
-from dlt_sources.http import SourceError, Unauthorized
-from dlt_sources.hubspot.pipeline import HubSpotSyncOptions, PortalSyncResult, sync_portal
+from dlt_sources.http import SourceError
+from dlt_sources.hubspot.pipeline import HubSpotSyncOptions, PortalSyncResult, SyncAlreadyRunning, sync_portal
 from revsync.credentials import ConnectionCredentials, NeedsReauth
 from revsync.errors import RevsyncError
 from revsync.paths import pipelines_dir as default_pipelines_dir
@@ -72,12 +72,15 @@ def sync_hubspot(database_url: str, account_ids: Sequence[str], options: HubSpot
             credentials = ConnectionCredentials(database_url, account_id, "hubspot")
             result = sync_portal(database_url, credentials.api_base, credentials, options,
                                  pipelines_dir=pipelines_dir, progress=progress)
-        except (NeedsReauth, Unauthorized) as exc:
+        except NeedsReauth as exc:  # the credentials layer found the grant revoked or rejected
             message = str(exc)
             if credentials is not None:
                 credentials.mark_needs_reauth(message)
             finish_sync(database_url, sync_id, "failed", error=message)
             outcomes.append(AccountSync(account_id, "hubspot", "failed", error=message))
+        except SyncAlreadyRunning as exc:  # nothing wrong with the connection
+            finish_sync(database_url, sync_id, "failed", error=str(exc))
+            outcomes.append(AccountSync(account_id, "hubspot", "failed", error=str(exc)))
         except (SourceError, RevsyncError, OSError) as exc:
             message = str(exc)
             if credentials is not None:

@@ -204,7 +204,7 @@ def _sync(args) -> int:
         raise RevsyncError("No HubSpot connection to sync. Connect one with `revsync connect hubspot --account NAME`"
                            " (or turn auto-sync on for it).")
     outcomes = sync_hubspot(url, accounts, options, trigger="backfill" if window else "manual",
-                            progress=lambda message: print(message, file=sys.stderr, flush=True))
+                            progress=lambda message: sys.stderr.write(message + "\n"))  # one write: threads
     for outcome in outcomes:
         print(outcome.line())
     failed = [o for o in outcomes if o.status == "failed"]

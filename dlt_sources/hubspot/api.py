@@ -18,12 +18,11 @@ from typing import Any
 
 import httpx
 
-from dlt_sources.http import ApiClient, ApiError, RateBudget, RetryPolicy, TokenSource
+from dlt_sources.http import ApiClient, ApiError, RateBudget, RetryPolicy, SourceError, TokenSource
 
 DEFAULT_API_VERSION = "2026-09"
 LIST_PAGE = 100  # max for object lists
 SEARCH_PAGE = 200  # max for search
-SEARCH_CAP = 10_000  # "Attempting to page beyond 10,000 will result in a 400 error"
 BATCH_READ_IDS = 100
 ASSOCIATION_BATCH_IDS = 1_000  # v4/date-based association batch reads since 2025-02-10
 V1_PAGED_MAX = 250
@@ -96,8 +95,10 @@ class HubSpotApi:
                     self.server_now_ms = int(parsed.timestamp() * 1000)
         limit = headers.get("X-HubSpot-RateLimit-Max")
         interval = headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
+        remaining = headers.get("X-HubSpot-RateLimit-Remaining")
         if limit and limit.isdigit():
-            self.burst.adapt(int(limit), int(interval) / 1000 if interval and interval.isdigit() else None)
+            self.burst.adapt(int(limit), int(interval) / 1000 if interval and interval.isdigit() else None,
+                             int(remaining) if remaining and remaining.isdigit() else None)
 
     # --- CRM objects -------------------------------------------------------------------------
 
@@ -122,9 +123,9 @@ class HubSpotApi:
                      ) -> Iterator[list[dict]]:
         """Every record matching `filters` (one AND group), in id order, past the 10,000 cap.
 
-        HubSpot serves only the first 10,000 results of a query. Sorting by id and, once a query
-        is exhausted at the cap, asking again for ids above the last one seen, reads any number of
-        results in the same 200-a-call pages.
+        Each page is its own query for ids above the last one seen (keyset paging), never an
+        offset: a record archived while we page cannot shift a later one out of reach, and
+        HubSpot's 10,000-result cap per query never applies.
         """
         path = f"{self.paths.objects(object_type)}/search"
         last_id: int | None = None
@@ -132,23 +133,17 @@ class HubSpotApi:
             group = list(filters)
             if last_id is not None:
                 group.append({"propertyName": "hs_object_id", "operator": "GT", "value": str(last_id)})
-            offset = 0
-            while True:
-                body = self.client.post(path, {
-                    "filterGroups": [{"filters": group}],
-                    "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
-                    "properties": list(properties), "limit": SEARCH_PAGE, "after": str(offset),
-                }, label=f"POST {path}")
-                results = body.get("results") or []
-                if results:
-                    last_id = int(results[-1]["id"])
-                    yield results
-                nxt = ((body.get("paging") or {}).get("next") or {}).get("after")
-                if not nxt:
-                    return
-                offset = int(nxt)
-                if offset + SEARCH_PAGE > SEARCH_CAP:
-                    break  # the cap: start a new query above last_id
+            body = self.client.post(path, {
+                "filterGroups": [{"filters": group}],
+                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+                "properties": list(properties), "limit": SEARCH_PAGE,
+            }, label=f"POST {path}")
+            results = body.get("results") or []
+            if results:
+                last_id = int(results[-1]["id"])
+                yield results
+            if len(results) < SEARCH_PAGE or not (body.get("paging") or {}).get("next"):
+                return
 
     def batch_read(self, object_type: str, ids: Sequence[str], properties: Sequence[str]) -> list[dict]:
         path = f"{self.paths.objects(object_type)}/batch/read"
@@ -167,6 +162,12 @@ class HubSpotApi:
         while pending:
             chunk, pending = pending[:ASSOCIATION_BATCH_IDS], pending[ASSOCIATION_BATCH_IDS:]
             body = self.client.post(path, {"inputs": chunk})
+            for error in body.get("errors") or []:
+                # A 207 lists ids without links as NO_ASSOCIATIONS_FOUND: those have none. Any other
+                # per-id error must not pass for "no links", which would erase stored ones.
+                if error.get("subCategory") != "crm.associations.NO_ASSOCIATIONS_FOUND":
+                    raise SourceError(f"{self.client.who}: {path} could not read some associations: "
+                                      f"{error.get('category')}: {error.get('message')}")
             for result in body.get("results") or []:
                 from_id = str(result["from"]["id"])
                 found.setdefault(from_id, set()).update(str(t["toObjectId"]) for t in result.get("to") or [])

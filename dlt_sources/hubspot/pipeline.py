@@ -59,12 +59,15 @@ class HubSpotSyncOptions:
             raise ValueError(f"unknown HubSpot object types: {', '.join(sorted(unknown))}")
         if self.window is not None and not self.window[0] < self.window[1]:
             raise ValueError("the window's start must be before its end")
+        if self.window is not None and self.mode != "incremental":
+            raise ValueError("a window loads the records created in it; it cannot be combined with "
+                             f"{self.mode} (run that without --start/--end)")
 
 
 @dataclass
 class PortalSyncResult:
     account_id: str
-    mode: str
+    mode: str  # incremental | full | reconcile | window
     rows: dict[str, int]  # rows written per raw table
     changed: dict[str, int]  # of those, records new or changed since the last sync
     marked_deleted: dict[str, int]
@@ -114,6 +117,29 @@ def load_lock(database_url: str, dataset: str):
         conn.close()  # ends the session, which releases the lock
 
 
+class SyncAlreadyRunning(SourceError):
+    pass
+
+
+@contextmanager
+def one_sync_per_account(database_url: str, account_id: str):
+    """At most one HubSpot sync of an account at a time, across processes and machines (a
+    session-level advisory lock): two would share the account's bookmarks, and the one that read
+    earlier could load last over newer rows."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select pg_try_advisory_lock(%s, %s)",
+                        (zlib.crc32(b"hubspot") - 2**31, zlib.crc32(account_id.encode()) - 2**31))
+            if not cur.fetchone()[0]:
+                raise SyncAlreadyRunning(
+                    f"hubspot account {account_id}: another sync of this account is running; "
+                    "this one did nothing. Wait for it to finish, then sync again if needed.")
+        yield
+    finally:
+        conn.close()  # ends the session, which releases the lock
+
+
 def sync_portal(database_url: str, api_base: str, credentials: TokenSource, options: HubSpotSyncOptions | None = None,
                 *, pipelines_dir: str | None = None, progress: Callable[[str], None] | None = None
                 ) -> PortalSyncResult:
@@ -127,20 +153,23 @@ def sync_portal(database_url: str, api_base: str, credentials: TokenSource, opti
     plan = SyncPlan(account_id=account_id, mode=options.mode, window=options.window,
                     use_v1=options.use_v1_engagements, object_types=options.object_types, specs=specs,
                     lookback_seconds=options.lookback_seconds,
-                    loaded_versions=lambda kind, ids: _loaded_versions(database_url, account_id, kind, ids))
+                    loaded_versions=lambda kind, ids: _loaded_versions(database_url, account_id, kind, ids),
+                    loaded_ids=lambda kind: _loaded_ids(database_url, account_id, kind))
     reader = PortalReader(api, plan, progress)
     pipeline = pipeline_for(account_id, database_url, pipelines_dir)
     try:
-        _run(pipeline, reader, database_url)
-        with load_lock(database_url, DATASET):
-            marked = _mark_gone(database_url, account_id, reader)
+        with one_sync_per_account(database_url, account_id):
+            _run(pipeline, reader, database_url)
+            with load_lock(database_url, DATASET):
+                marked = _mark_gone(database_url, account_id, reader)
     except PipelineStepFailed as exc:
         raise _our_error(exc) from None
     finally:
         api.close()
     outcome = reader.outcome
     return PortalSyncResult(
-        account_id=account_id, mode=options.mode, rows=dict(outcome.rows), changed=dict(outcome.changed),
+        account_id=account_id, mode="window" if options.window else options.mode, rows=dict(outcome.rows),
+        changed=dict(outcome.changed),
         marked_deleted=marked, skipped=dict(outcome.skipped), api_calls=api.stats.api_calls,
         rate_limited=api.stats.rate_limited, retries=api.stats.retries,
         refreshes=api.stats.refreshes, seconds=time.monotonic() - started,
@@ -185,6 +214,21 @@ def _loaded_versions(database_url: str, account_id: str, object_type: str, ids: 
             cur.execute(sql.SQL("select id, updated_at from {} where account_id = %s and id = any(%s)")
                         .format(sql.Identifier(DATASET, object_type)), (account_id, ids))
             return dict(cur.fetchall())
+    finally:
+        conn.close()
+
+
+def _loaded_ids(database_url: str, account_id: str, object_type: str) -> set[int]:
+    """Ids of the rows raw_hubspot holds as live for the account."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select to_regclass(%s)", (f"{DATASET}.{object_type}",))
+            if cur.fetchone()[0] is None:
+                return set()
+            cur.execute(sql.SQL("select id from {} where account_id = %s and not coalesce(is_deleted, false)")
+                        .format(sql.Identifier(DATASET, object_type)), (account_id,))
+            return {int(row[0]) for row in cur.fetchall()}
     finally:
         conn.close()
 

@@ -65,6 +65,8 @@ class SyncPlan:
     # (object type, ids) -> {id: updated_at} of the rows already loaded; lets a sync drop what its
     # lookback reads again unchanged, before spending association calls on it.
     loaded_versions: Callable[[str, list[str]], dict[str, datetime]] | None = None
+    # object type -> ids of the live rows already loaded; lets a reconcile add what is missing.
+    loaded_ids: Callable[[str], set[int]] | None = None
 
 
 @dataclass
@@ -86,11 +88,13 @@ class PortalReader:
         self.outcome = SyncOutcome()
         self._progress = progress or (lambda message: log.info("%s", message))
         self._lock = threading.Lock()
+        self._local_start_ms = int(time.time() * 1000)
 
     # --- running the streams ---------------------------------------------------------------
 
     def batches(self) -> Iterator[Batch]:
         started = time.monotonic()
+        self._local_start_ms = int(time.time() * 1000)
         streams = self._streams()
         pages: queue.Queue = queue.Queue(maxsize=4 * max(1, self.plan.workers))
         done = object()
@@ -143,15 +147,18 @@ class PortalReader:
             self.outcome.seconds = time.monotonic() - started
 
     def _count(self, table: str, rows: list[dict]) -> None:
-        changed = len(rows)
-        bookmark = self.plan.bookmarks.get(table)
+        # Records new or changed, for object types only: metadata and association rows are
+        # rewritten whole on every read and would count as changes that are not.
+        changed = len(rows) if table in OBJECTS else 0
+        bookmark = self.plan.bookmarks.get(table) if table in OBJECTS else None
         if bookmark is not None:
             threshold = datetime.fromtimestamp(bookmark / 1000, tz=UTC)
             changed = sum(1 for r in rows if r.get("updated_at") is None or r["updated_at"] >= threshold
                           or (r.get("deleted_at") is not None and r["deleted_at"] >= threshold))
         with self._lock:
             self.outcome.rows[table] = self.outcome.rows.get(table, 0) + len(rows)
-            self.outcome.changed[table] = self.outcome.changed.get(table, 0) + changed
+            if table in OBJECTS:
+                self.outcome.changed[table] = self.outcome.changed.get(table, 0) + changed
 
     def _streams(self) -> list[tuple[str, Callable[[], Iterator[Batch]]]]:
         plan = self.plan
@@ -268,7 +275,20 @@ class PortalReader:
             if count % 10_000 < len(results):
                 self.progress(f"{spec.name}: {count:,} read")
         self.outcome.seen_ids[spec.name] = seen
+        if reconcile:
+            yield from self._load_missing(spec, seen)
         self.progress(f"{spec.name}: {count:,} read")
+
+    def _load_missing(self, spec: ObjectSpec, seen: set[int]) -> Iterator[Batch]:
+        """Live records HubSpot lists that raw_hubspot lacks (a change search never showed):
+        read in batches of 100 and loaded."""
+        if self.plan.loaded_ids is None:
+            return
+        missing = sorted(seen - self.plan.loaded_ids(spec.name))
+        if missing:
+            self.progress(f"{spec.name}: {len(missing):,} missing records loaded")
+            records = self.api.batch_read(spec.name, [str(i) for i in missing], spec.all_properties())
+            yield spec.name, [row_from_v3(spec, self.plan.account_id, r) for r in records]
 
     def _search(self, spec: ObjectSpec, filters: list[dict]) -> Iterator[Batch]:
         """Search pages (200 a call); their associations once 1,000 records are in hand."""
@@ -290,8 +310,8 @@ class PortalReader:
     def _unseen(self, object_type: str, rows: list[dict]) -> list[dict]:
         """Rows minus those the lookback read again at the version already loaded."""
         bookmark = self.plan.bookmarks.get(object_type)
-        if self.plan.loaded_versions is None or bookmark is None or not rows:
-            return rows
+        if self.plan.mode != "incremental" or self.plan.loaded_versions is None or bookmark is None or not rows:
+            return rows  # a full read or a reconcile rewrites everything it reads
         threshold = datetime.fromtimestamp(bookmark / 1000, tz=UTC)
         old = [row["id"] for row in rows if row["updated_at"] is not None and row["updated_at"] < threshold]
         if not old:
@@ -371,6 +391,9 @@ class PortalReader:
         self.outcome.v1_used = True
         if not incremental:
             self.outcome.seen_ids.update(seen)
+        if plan.mode == "reconcile":
+            for object_type in engagement_types:
+                yield from self._load_missing(plan.specs[object_type], seen[object_type])
         for object_type in engagement_types:
             self._set_bookmark(object_type)
         self.progress(f"engagements (v1): {count:,} read")
@@ -391,17 +414,13 @@ class PortalReader:
         return rows
 
     def _set_bookmark(self, object_type: str) -> None:
+        """The next incremental read starts here (minus the lookback): the provider's clock at the
+        first answer of this sync (its `Date` header), else ours when the sync began. A record
+        changed while we read is newer than that, so the next run sees it."""
         if self.plan.window is not None or self.plan.mode == "reconcile":
             return
-        now_ms = self.api.server_now_ms or int(time.time() * 1000)
         with self._lock:
-            self.outcome.new_bookmarks[object_type] = min(now_ms, self._sync_started_ms)
-
-    @property
-    def _sync_started_ms(self) -> int:
-        # The provider's clock at the first response of this sync: a record changed while we
-        # read is newer than that, so the next run, starting at it minus the lookback, sees it.
-        return self.api.server_now_ms or int(time.time() * 1000)
+            self.outcome.new_bookmarks[object_type] = self.api.server_now_ms or self._local_start_ms
 
 
 def _ms(value: datetime) -> str:

@@ -22,7 +22,7 @@ from dlt_sources.sync import sync_hubspot
 from provider_sandbox.launcher import SandboxProcess
 from revsync.accounts import add_account
 from revsync.credentials import ConnectionCredentials, exchange_code, store_connection, store_oauth_connection
-from tests.integration.hubspot_truth import assert_equals_truth, duplicate_keys
+from tests.integration.hubspot_truth import assert_equals_truth, duplicate_keys, new_account_id
 from tests.support import get_json
 
 # Quick retries: the faults come fast and the test should too.
@@ -102,7 +102,7 @@ SEEDS = {"5% 5xx": 4}  # one whose draws hit at that rate within ~25 requests
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_each_fault_ends_equal_to_truth(environment, sandbox, pipelines_dir, name):
     token = sandbox.accounts[0]["hubspot"]["private_app_token"]
-    source = StaticToken(str(uuid.uuid4()), "hubspot", token)
+    source = StaticToken(new_account_id(environment.database_url), "hubspot", token)
     # A sync here makes ~25 requests: the seed is one whose draws hit at the scenario's rate.
     sync_with_rerun(environment.database_url, sandbox, source, pipelines_dir, SCENARIOS[name], SEEDS.get(name, 5))
 
@@ -171,7 +171,6 @@ def test_a_missing_scope_skips_that_type_only(environment, sandbox, pipelines_di
 
 def test_a_revoked_token_needs_reauth_and_spares_the_other_account(environment, sandbox, pipelines_dir):
     revoked = oauth_account(environment, sandbox, 0, FULL_SCOPES)
-    healthy = str(uuid.uuid4())
     with psycopg2.connect(environment.database_url) as conn:
         account, _ = add_account(conn, f"Healthy {uuid.uuid4().hex[:8]}")
         healthy = account.account_id

@@ -84,3 +84,19 @@ def duplicate_keys(url: str) -> int:
             cur.execute(f"select count(*) - count(distinct (account_id, id)) from raw_hubspot.{object_type}")  # noqa: S608
             total += cur.fetchone()[0]
         return total
+
+
+def new_account_id(url: str, name: str = "Source test") -> str:
+    """A real revsync account for a test's raw rows (the marts' tests check every account_id
+    against app.accounts)."""
+    import uuid
+
+    from revsync.accounts import add_account
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn:
+            account, _ = add_account(conn, f"{name} {uuid.uuid4().hex[:10]}")
+        return account.account_id
+    finally:
+        conn.close()

@@ -3,7 +3,7 @@ switched off, and at the default rate limit with realistic latency."""
 
 from __future__ import annotations
 
-import uuid
+import time
 
 import httpx
 import psycopg2
@@ -14,7 +14,7 @@ from dlt_sources.hubspot.api import DEFAULT_SEARCH
 from dlt_sources.hubspot.objects import OBJECTS
 from dlt_sources.hubspot.pipeline import HubSpotSyncOptions, sync_portal
 from provider_sandbox.launcher import SandboxProcess
-from tests.integration.hubspot_truth import assert_equals_truth, duplicate_keys
+from tests.integration.hubspot_truth import assert_equals_truth, duplicate_keys, new_account_id
 from tests.support import get_json
 
 ANCHOR = "2026-11-01T00:00:00Z"
@@ -43,7 +43,7 @@ def test_more_than_10000_changes_in_one_window_are_all_synced(environment, tmp_p
                                    "--search-index-delay-ms", "0", "--hubspot-rate-limit", "100000",
                                    "--search-rate-limit", "100000")
     try:
-        account_id = str(uuid.uuid4())
+        account_id = new_account_id(environment.database_url)
         sync(environment, sandbox, account_id, tmp_path / "dlt")
         # Every record changes inside one hour: one incremental window past the cap.
         response = httpx.post(f"{sandbox.url}/_sandbox/advance",
@@ -72,7 +72,7 @@ def legacy_off(environment, tmp_path_factory):
 
 
 def test_with_every_legacy_path_off_syncs_still_equal_truth(environment, legacy_off, tmp_path):
-    account_id = str(uuid.uuid4())
+    account_id = new_account_id(environment.database_url)
     first = sync(environment, legacy_off, account_id, tmp_path, use_v1_engagements=True)
     assert first.v1_used is False
     # One probe of the v1 engagements API (404: removed), then only the date-based API.
@@ -101,7 +101,7 @@ def test_the_v1_and_the_date_based_paths_load_equal_raw_tables(environment, tmp_
                                    "--anchor", ANCHOR, "--search-index-delay-ms", "0",
                                    "--hubspot-rate-limit", "100000", "--search-rate-limit", "100000")
     try:
-        through_v1, date_based = str(uuid.uuid4()), str(uuid.uuid4())
+        through_v1, date_based = new_account_id(environment.database_url), new_account_id(environment.database_url)
         assert sync(environment, sandbox, through_v1, tmp_path / "a", use_v1_engagements=True).v1_used is True
         assert sync(environment, sandbox, date_based, tmp_path / "b").v1_used is None
         for table in OBJECTS:
@@ -125,7 +125,8 @@ def test_the_default_rate_limit_is_used_without_tripping_it(environment, tmp_pat
                                    "--anchor", ANCHOR, "--search-index-delay-ms", "0", "--latency",
                                    "--latency-fixed-ms", "100", "--latency-jitter-ms", "100")
     try:
-        result = sync(environment, sandbox, str(uuid.uuid4()), tmp_path / "dlt", search=DEFAULT_SEARCH)
+        account_id = new_account_id(environment.database_url)
+        result = sync(environment, sandbox, account_id, tmp_path / "dlt", search=DEFAULT_SEARCH)
         stats = get_json(f"{sandbox.url}/_sandbox/stats")
         responses = stats["total_requests"]
         assert stats["rate_limited"]["total"] < 0.01 * responses, (stats["rate_limited"], responses)
@@ -134,5 +135,27 @@ def test_the_default_rate_limit_is_used_without_tripping_it(environment, tmp_pat
         peak = max(entry["peak"] for entry in stats["peak_requests_per_window"]["hubspot"].values())
         assert 100 <= peak <= 110, stats["peak_requests_per_window"]
         assert_equals_truth(environment.database_url, result.account_id, truth(sandbox))
+    finally:
+        sandbox.stop()
+
+
+def test_changes_search_shows_late_are_caught_by_the_lookback(environment, tmp_path):
+    """HubSpot's search index lags ("a few moments"): the sandbox hides rows modified in the last
+    5 s. Changes made just before a sync are missed by it and read by the next one."""
+    sandbox = SandboxProcess.start(tmp_path / "sb", "--accounts", "1", "--engagements", "600", "--seed", "4",
+                                   "--anchor", ANCHOR, "--search-index-delay-ms", "5000",
+                                   "--hubspot-rate-limit", "100000", "--search-rate-limit", "100000")
+    try:
+        account_id = new_account_id(environment.database_url)
+        sync(environment, sandbox, account_id, tmp_path / "dlt")
+        time.sleep(5.5)  # everything the first sync listed is indexed by now
+        httpx.post(f"{sandbox.url}/_sandbox/advance", json={"seconds": 6, "fraction": 0, "modify": 0.3},
+                   timeout=60).raise_for_status()
+        sync(environment, sandbox, account_id, tmp_path / "dlt")
+        with pytest.raises(AssertionError):  # most of the changes were not searchable yet
+            assert_equals_truth(environment.database_url, account_id, truth(sandbox), associations=False)
+        time.sleep(5.5)
+        sync(environment, sandbox, account_id, tmp_path / "dlt")
+        assert_equals_truth(environment.database_url, account_id, truth(sandbox))
     finally:
         sandbox.stop()

@@ -3,7 +3,7 @@ syncs equal the truth, deletes and association changes are caught, calls per rec
 
 from __future__ import annotations
 
-import uuid
+import time
 from math import ceil
 
 import httpx
@@ -13,7 +13,7 @@ import pytest
 from dlt_sources.http import StaticToken
 from dlt_sources.hubspot.pipeline import HubSpotSyncOptions, sync_portal
 from provider_sandbox.launcher import SandboxProcess
-from tests.integration.hubspot_truth import assert_equals_truth, duplicate_keys
+from tests.integration.hubspot_truth import assert_equals_truth, duplicate_keys, new_account_id
 from tests.support import get_json
 
 ANCHOR = "2026-11-01T00:00:00Z"
@@ -31,7 +31,7 @@ class Portals:
 
     def __init__(self, sandbox: SandboxProcess, database_url: str, pipelines_dir: str, v1: bool):
         self.sandbox, self.url, self.pipelines_dir, self.v1 = sandbox, database_url, pipelines_dir, v1
-        self.accounts = {portal["key"]: (str(uuid.uuid4()), portal["hubspot"]["private_app_token"])
+        self.accounts = {portal["key"]: (new_account_id(database_url), portal["hubspot"]["private_app_token"])
                          for portal in get_json(f"{sandbox.url}/_sandbox/accounts")}
 
     def sync(self, key: str, **options):
@@ -133,10 +133,11 @@ def test_incremental_after_changes_equals_truth(portals):
     # at once, plus a batch read per 100 for what v1 lacks), association reads of 1,000 ids per
     # related type, and one archived list per type.
     calls = engagement_calls(portals.stats())
+    upstream = {t: changes[t]["created"] + changes[t]["modified"] for t in ENGAGEMENTS}  # the sandbox's count
     if portals.v1:
-        bound = 1 + sum(ceil(changed[t] / 100) + 1 for t in ENGAGEMENTS)
+        bound = 1 + sum(ceil(upstream[t] / 100) + 1 for t in ENGAGEMENTS)
     else:
-        bound = sum(ceil(changed[t] / 200) + 3 * ceil(changed[t] / 1000) + 1 for t in ENGAGEMENTS)
+        bound = sum(ceil(upstream[t] / 200) + 3 * ceil(upstream[t] / 1000) + 1 for t in ENGAGEMENTS)
     assert calls <= bound, (calls, bound, portals.stats()["requests_by_endpoint"])
     # A reconcile fixes what HubSpot does not date: re-associations and purges.
     portals.sync("account-1", mode="reconcile")
@@ -152,3 +153,35 @@ def test_purges_and_reassociations_need_a_reconcile(portals):
     result = portals.sync("account-2", mode="reconcile")
     assert sum(result.marked_deleted.values()) > 0, result.marked_deleted
     portals.assert_equal("account-2")
+
+
+def test_reconcile_loads_live_records_the_raw_tables_lack(portals):
+    account_id = portals.accounts["account-2"][0]
+    with psycopg2.connect(portals.url) as conn, conn.cursor() as cur:
+        cur.execute("delete from raw_hubspot.calls where id in (select id from raw_hubspot.calls "
+                    "where account_id = %s and not is_deleted order by id limit 7) and account_id = %s",
+                    (account_id, account_id))
+        assert cur.rowcount == 7
+    conn.close()
+    portals.sync("account-2")  # nothing changed upstream: an incremental sync cannot know
+    portals.sync("account-2", mode="reconcile")
+    portals.assert_equal("account-2")
+
+
+def test_a_second_sync_of_the_same_account_is_refused_while_one_runs(portals):
+    import threading
+
+    from dlt_sources.hubspot.pipeline import SyncAlreadyRunning
+
+    httpx.post(f"{portals.sandbox.url}/_sandbox/faults", json={"provider": "hubspot", "endpoint": "*",
+               "slow": {"probability": 1, "delay_ms": 300}}, timeout=10).raise_for_status()
+    first = threading.Thread(target=portals.sync, args=("account-1",), kwargs={"mode": "full"})
+    try:
+        first.start()
+        time.sleep(1.0)
+        with pytest.raises(SyncAlreadyRunning, match="another sync of this account is running"):
+            portals.sync("account-1")
+    finally:
+        first.join(timeout=120)
+        httpx.delete(f"{portals.sandbox.url}/_sandbox/faults", timeout=10).raise_for_status()
+    portals.assert_equal("account-1")
