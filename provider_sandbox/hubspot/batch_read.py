@@ -125,6 +125,7 @@ async def batch_read(request: Request) -> Response:
     lookup = _rows_by_email(account, table) if id_property == "email" else None
     wanted = wanted_properties(kind, requested)
     keep_nulls = admitted.state.settings.hubspot_null_properties == "null"
+    defined = kind.defined_names(admitted.state.store.seed, account)
     results, missing, seen = [], [], set()
     for item in inputs:
         raw = str(item["id"])
@@ -137,7 +138,7 @@ async def batch_read(request: Request) -> Response:
         seen.add(row)
         results.append(_render(kind, admitted.state.store.seed, admitted.caller, table, row, wanted,
                                frozenset(wanted), [], keep_nulls, history=tuple(history),
-                               email_bodies=admitted.reads_email_bodies))
+                               email_bodies=admitted.reads_email_bodies, defined=defined))
     response: dict = {"status": "COMPLETE", "results": results, "startedAt": iso_ms(started)}
     if missing:
         response["numErrors"] = 1

@@ -11,6 +11,10 @@ absent on the last page. `propertiesWithHistory` adds each named property's hist
 contact's `email`); an id that does not exist (or is not in the asked archived state) is a 404
 `OBJECT_NOT_FOUND` in the `Error` shape. Emails' subjects and bodies are null for tokens without
 `sales-email-read` (provider-apis.md A2: "Without it, email metadata is redacted").
+
+Every requested property the type defines (what its properties endpoints list, `ObjectKind.
+defined_names`) comes back, null when the record has no value ("Every property value is a string
+(or null)", A2), unless `--null-properties omit`; names the type does not define are ignored.
 """
 
 from __future__ import annotations
@@ -82,9 +86,10 @@ async def list_objects(request: Request) -> Response:
     keep_nulls = state.settings.hubspot_null_properties == "null"
     rows, next_id = table.page(start_id, limit, archived)
     base_url = str(request.base_url)
+    defined = kind.defined_names(state.store.seed, caller.account)
     results = [
         _render(kind, state.store.seed, caller, table, row, wanted, wanted_set, association_types, keep_nulls,
-                base_url=base_url, history=history, email_bodies=admitted.reads_email_bodies)
+                base_url=base_url, history=history, email_bodies=admitted.reads_email_bodies, defined=defined)
         for row in rows
     ]
     body: dict = {"results": results}
@@ -127,7 +132,8 @@ def _parse_list_params(request: Request, over_max: str) -> tuple[int, int, bool]
 
 def wanted_properties(kind: ObjectKind, requested: list[str]) -> tuple[str, ...]:
     # The base properties always come back; explicitly requested ones are added (with null when
-    # the record has no value). Names the kind does not know are dropped when rendering.
+    # the record has no value, see simple_public_object). Names the kind does not define are
+    # dropped when rendering.
     if not requested:
         return kind.default_properties
     return tuple(dict.fromkeys((*kind.always_properties, *requested)))
@@ -137,13 +143,15 @@ def _render(
     kind: ObjectKind, seed: int, caller: Caller, table: ObjectTable, row: int,
     wanted: tuple[str, ...], wanted_set: frozenset[str], association_types: list[str], keep_nulls: bool,
     base_url: str = "", history: tuple[str, ...] = (), email_bodies: bool = True,
+    defined: frozenset[str] = frozenset(),
 ) -> dict:
+    """One record; `defined` is `kind.defined_names(...)`, computed once per request."""
     values = kind.property_values(seed, caller.account, table, row, wanted_set | frozenset(history))
     if not email_bodies:
         values = redact_email_content(kind, values)
-    result = simple_public_object(table, row, values, wanted, keep_nulls)
+    result = simple_public_object(table, row, values, wanted, keep_nulls, defined)
     if history:
-        result["propertiesWithHistory"] = properties_with_history(table, row, values, history)
+        result["propertiesWithHistory"] = properties_with_history(table, row, values, history, defined)
     if association_types:
         # At most 100 per type inline, then a paging link (association_views.V3_INLINE_LIMIT).
         linked = v3_inline(caller.account, kind.name, row, association_types, base_url)
@@ -153,17 +161,20 @@ def _render(
 
 
 def simple_public_object(table: ObjectTable, row: int, values: dict[str, str | None], wanted: tuple[str, ...],
-                         keep_nulls: bool) -> dict:
-    """One record as HubSpot's `SimplePublicObject`: the wanted properties it has, in `wanted` order
-    (nulls only when `keep_nulls`), its timestamps and archived state."""
+                         keep_nulls: bool, defined: frozenset[str] = frozenset()) -> dict:
+    """One record as HubSpot's `SimplePublicObject`: every wanted property the record renders or
+    its type defines (`defined`), in `wanted` order, null when it has no value (nulls left out
+    unless `keep_nulls`); its timestamps and archived state. Other names are ignored."""
     archived = bool(table.archived[row])
+    properties: dict[str, str | None] = {}
+    for name in wanted:
+        if name in values or name in defined:
+            value = values.get(name)
+            if keep_nulls or value is not None:
+                properties[name] = value
     result: dict = {
         "id": str(int(table.ids[row])),
-        "properties": {
-            name: values[name]
-            for name in wanted
-            if name in values and (keep_nulls or values[name] is not None)
-        },
+        "properties": properties,
         "createdAt": iso_ms(table.created_ms[row]),
         "updatedAt": iso_ms(table.modified_ms[row]),
         "archived": archived,
@@ -181,20 +192,21 @@ def redact_email_content(kind: ObjectKind, values: dict[str, str | None]) -> dic
 
 
 def properties_with_history(table: ObjectTable, row: int, values: dict[str, str | None],
-                            names: tuple[str, ...]) -> dict[str, list[dict]]:
+                            names: tuple[str, ...], defined: frozenset[str] = frozenset()) -> dict[str, list[dict]]:
     """`propertiesWithHistory`: per known property its `ValueWithTimestamp` entries, newest first.
 
-    The sandbox keeps no past values, so a property's history is its current value, set when the
-    record was created or (for records edited since) at its last modification; a property without
-    a value has an empty history. Unknown names are ignored, as the spec says.
+    The sandbox keeps no past values, so a property's history is one entry, its current value, set
+    when the record was created or (for records edited since) at its last modification; a property
+    the type defines but the record has no value for has an empty history. Unknown names are
+    ignored, as the spec says.
     """
     created, modified = int(table.created_ms[row]), int(table.modified_ms[row])
     edited = int(table.revision[row]) > 0
     history: dict[str, list[dict]] = {}
     for name in dict.fromkeys(names):
-        if name not in values:
+        if name not in values and name not in defined:
             continue
-        value = values[name]
+        value = values.get(name)
         if value is None or value == "":
             history[name] = []
             continue
@@ -241,5 +253,6 @@ async def get_object(request: Request) -> Response:
     result = _render(kind, state.store.seed, caller, table, row, wanted, frozenset(wanted),
                      split_list_param(request, "associations"), state.settings.hubspot_null_properties == "null",
                      base_url=str(request.base_url), history=tuple(split_list_param(request, "propertiesWithHistory")),
-                     email_bodies=admitted.reads_email_bodies)
+                     email_bodies=admitted.reads_email_bodies,
+                     defined=kind.defined_names(state.store.seed, caller.account))
     return json_response(result, headers=headers)

@@ -9,6 +9,9 @@ described, with the options its enumeration values come from. `archived=true` li
 properties. v2 serves every object type the sandbox knows, engagements included, as HubSpot does
 for clients that discover properties there (airbytehq/airbyte source-hubspot reads
 `/properties/v2/{entity}/properties` for calls, emails, tickets, line items, deal splits, ...).
+`/properties/v2/engagements/properties` (or `engagement`), the legacy engagements' own type, lists
+the union of the five engagement kinds' definitions (calls, emails, meetings, notes, tasks, in
+that order), one per name.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from starlette.routing import Route
 
 from provider_sandbox.hubspot.errors import hubspot_error, unknown_object_type, validation_error
 from provider_sandbox.hubspot.guard import admit, bool_param
-from provider_sandbox.hubspot.objects import ObjectKind, resolve
+from provider_sandbox.hubspot.objects import OBJECT_KINDS, ObjectKind, resolve
 from provider_sandbox.hubspot.objects.schema import PropertyDef, portal_custom_properties
+from provider_sandbox.hubspot.scopes import V2_ENGAGEMENT_TYPES
+from provider_sandbox.hubspot.v1_metadata import V1_ENGAGEMENT_TYPES
 from provider_sandbox.responses import json_response
 from provider_sandbox.seeding import derive_int
 from provider_sandbox.store import Account
@@ -46,6 +51,20 @@ def portal_properties(seed: int, account: Account, kind: ObjectKind, archived: b
     if archived:
         return [c.definition for c in custom.archived]
     return [*kind.all_definitions(seed, account), *(c.definition for c in custom.active)]
+
+
+def engagement_properties(seed: int, account: Account) -> list[PropertyDef]:
+    """The legacy engagement type's definitions: every engagement kind's, first one per name."""
+    seen: set[str] = set()
+    merged: list[PropertyDef] = []
+    for name in V1_ENGAGEMENT_TYPES:
+        if name not in account.hubspot.objects:
+            continue
+        for definition in portal_properties(seed, account, OBJECT_KINDS[name], archived=False):
+            if definition.name not in seen:
+                seen.add(definition.name)
+                merged.append(definition)
+    return merged
 
 
 def _times(seed: int, account: Account, definition: PropertyDef) -> tuple[int, int]:
@@ -207,13 +226,18 @@ async def get_v3(request: Request) -> Response:
 
 async def list_v2(request: Request) -> Response:
     object_type = request.path_params["object_type"]
-    kind = resolve(object_type)
-    admitted = admit(request, f"GET /properties/v2/{kind.name if kind else object_type}/properties")
+    engagements = object_type.lower() in V2_ENGAGEMENT_TYPES
+    kind = None if engagements else resolve(object_type)
+    label = "engagements" if engagements else kind.name if kind else object_type
+    admitted = admit(request, f"GET /properties/v2/{label}/properties")
     if isinstance(admitted, Response):
         return admitted
-    if kind is None or kind.name not in admitted.caller.account.hubspot.objects:
-        return unknown_object_type(object_type, admitted.headers)
     seed, account = admitted.state.settings.seed, admitted.caller.account
-    definitions = portal_properties(seed, account, kind, archived=False)
+    if engagements:
+        definitions = engagement_properties(seed, account)
+    elif kind is None or kind.name not in account.hubspot.objects:
+        return unknown_object_type(object_type, admitted.headers)
+    else:
+        definitions = portal_properties(seed, account, kind, archived=False)
     return json_response([v2_property(seed, account, d, order) for order, d in enumerate(definitions)],
                          headers=admitted.headers)

@@ -5,10 +5,12 @@ The lookup is keyed by the matched route's template (legacy or date-based path, 
 its path. A requirement is a tuple of groups: every group must be met, a group by any one of its
 scopes. Sources: the `security` sections of HubSpot's OpenAPI specs (calls/notes/tasks/meetings/
 contacts need `crm.objects.contacts.read`, companies `crm.objects.companies.read`, deals
-`crm.objects.deals.read`, emails `crm.objects.contacts.read` or `sales-email-read`, owners
-`crm.objects.owners.read`, properties the object's or schema's read scope, schemas
-`crm.schemas.custom.read` or `crm.objects.custom.read`), and provider-apis.md A2 for the legacy
-v1 engagements (`crm.objects.contacts.read`). Routes without an entry need no scope.
+`crm.objects.deals.read`, owners `crm.objects.owners.read`, properties the object's or schema's
+read scope, schemas `crm.schemas.custom.read` or `crm.objects.custom.read`), and provider-apis.md
+A2 for the legacy v1 engagements (`crm.objects.contacts.read`). Emails differ by surface: the
+legacy emails-v3 spec lists two alternative requirements (`crm.objects.contacts.read` or
+`sales-email-read`), the 2026-09 emails spec one requirement with both scopes, so the date-based
+email object routes need both. Routes without an entry need no scope.
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ OWNERS: Requirement = (("crm.objects.owners.read",),)
 CUSTOM_SCHEMAS: Requirement = (("crm.schemas.custom.read", "crm.objects.custom.read"),)
 # Email bodies and subjects (v3 properties, v1 metadata) need this scope (provider-apis.md A2).
 SALES_EMAIL_READ = "sales-email-read"
+# Date-based email object routes: hubspot-openapi/2026-09/emails.json lists both scopes in one
+# security requirement (`{"oauth2": ["crm.objects.contacts.read", "sales-email-read"]}`), so a
+# token needs both; the legacy emails-v3.json lists them as two requirements (either one).
+DATE_BASED_EMAILS: Requirement = (("crm.objects.contacts.read",), (SALES_EMAIL_READ,))
+# `/properties/v2/{type}/properties` names the legacy engagement type so; it is no CRM object type.
+V2_ENGAGEMENT_TYPES = ("engagements", "engagement")
 
 # Date-based paths (provider-apis.md A0) map onto the legacy template they mirror.
 _DATE_BASED = (
@@ -95,6 +103,12 @@ def required_scopes(template: str, params: Mapping[str, str]) -> Requirement | N
     path = _legacy_template(template)
     object_type = _type_of(params, _TYPE_PARAMS)
     if path.startswith("/engagements/v1/"):
+        return (("crm.objects.contacts.read",),)
+    if path.startswith("/crm/v3/objects/") and path != template and object_type == "emails" \
+            and "/associations/" not in path:
+        return DATE_BASED_EMAILS
+    if path.startswith("/properties/v2/") and str(params.get("object_type", "")).lower() in V2_ENGAGEMENT_TYPES:
+        # The sandbox's choice (no spec covers this legacy path): what the v1 engagements API needs.
         return (("crm.objects.contacts.read",),)
     if path.startswith("/deals/v1/"):
         return _object_read("deals")

@@ -117,8 +117,9 @@ async def search_objects(request: Request) -> Response:
     keep_nulls = settings.hubspot_null_properties == "null"
     # Search never finds archived rows (match_mask), so these all come out `"archived": false`.
     email_bodies = has_scope(caller, settings, SALES_EMAIL_READ)
+    defined = kind.defined_names(state.store.seed, caller.account)
     results = [simple_public_object(table, row, _visible(kind, view.render(int(row), wanted_set), email_bodies),
-                                    wanted, keep_nulls)
+                                    wanted, keep_nulls, defined)
                for row in rows]
     payload: dict = {"total": total, "results": results}
     if query.limit > 0 and end < total:

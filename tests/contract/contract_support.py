@@ -402,19 +402,6 @@ def exchange_of(response: httpx.Response) -> Exchange:
     )
 
 
-def served(sandbox: SandboxProcess, method: str, path: str, json_body: dict | None = None) -> bool:
-    """Whether the sandbox routes this endpoint yet (a raw probe, outside the recorded traffic)."""
-    response = httpx.request(method, f"{sandbox.url}{path}", json=json_body, timeout=30,
-                             headers={"Authorization": f"Bearer {sandbox.token(0)}"})
-    return not (response.status_code in (404, 405) and "application/json" not in response.headers.get(
-        "content-type", ""))
-
-
-def require(sandbox: SandboxProcess, method: str, path: str, json_body: dict | None = None) -> None:
-    if not served(sandbox, method, path, json_body):
-        pytest.skip(f"sandbox does not serve {method} {path} yet")
-
-
 def page_through(fetch: Callable, **kwargs) -> tuple[list, int]:
     """Call an SDK list method until `paging.next` is gone: (all results, pages)."""
     results, pages, after = [], 0, None

@@ -67,12 +67,43 @@ def test_deal_stage_history_properties_for_every_stage_of_both_pipelines(sandbox
     assert {o["value"] for o in deals["dealstage"]["options"]} == set(stage_ids)
 
 
-def test_records_render_what_they_rendered(sandbox):
-    """The new definitions are definitions only: asking for them gives no value."""
+def test_defined_properties_records_never_fill_come_back_null(sandbox):
+    """Definitions records have no value for still answer when asked: null, as HubSpot sends a
+    requested property without a value (provider-apis.md A2), on every read route; names the
+    type does not define stay ignored."""
+    asked = ["dealname", "hs_v2_date_entered_closedwon", "hs_analytics_source", "no_such_property"]
     with sandbox.client(headers=auth(sandbox.token())) as client:
-        page = client.get("/crm/v3/objects/deals", params={
-            "limit": 5, "properties": "dealname,hs_v2_date_entered_closedwon,hs_analytics_source"}).json()
-    for deal in page["results"]:
+        listed = client.get("/crm/v3/objects/deals", params={"limit": 5, "properties": ",".join(asked)}).json()
+        ids = [d["id"] for d in listed["results"]]
+        one = client.get(f"/crm/objects/2026-09/deals/{ids[0]}", params={"properties": ",".join(asked)}).json()
+        batch = client.post("/crm/v3/objects/deals/batch/read", json={
+            "inputs": [{"id": i} for i in ids], "properties": asked}).json()
+        search = client.post("/crm/v3/objects/deals/search", json={"limit": 5, "properties": asked}).json()
+        history = client.get(f"/crm/v3/objects/deals/{ids[0]}", params={
+            "propertiesWithHistory": "dealname,hs_v2_date_entered_closedwon,no_such_property"}).json()
+        contact = client.get("/crm/v3/objects/contacts", params={
+            "limit": 1, "properties": "hs_analytics_source,hs_v2_date_entered_customer"}).json()["results"][0]
+    records = [*listed["results"], one, *batch["results"], *search["results"]]
+    assert len(records) == 16
+    for record in records:
+        properties = record["properties"]
+        assert properties["dealname"]
+        assert properties["hs_v2_date_entered_closedwon"] is None and properties["hs_analytics_source"] is None
+        assert "no_such_property" not in properties
+    assert contact["properties"]["hs_analytics_source"] is None
+    assert contact["properties"]["hs_v2_date_entered_customer"] is None
+    with_history = history["propertiesWithHistory"]
+    assert len(with_history["dealname"]) == 1 and with_history["hs_v2_date_entered_closedwon"] == []
+    assert "no_such_property" not in with_history
+
+
+def test_nulls_are_left_out_only_with_null_properties_omit(start_sandbox):
+    omitting = start_sandbox("--accounts", "1", "--engagements", "100", "--hubspot-rate-limit", "100000",
+                             "--null-properties", "omit")
+    with omitting.client(headers=auth(omitting.token())) as client:
+        deals = client.get("/crm/v3/objects/deals", params={
+            "limit": 5, "properties": "dealname,hs_v2_date_entered_closedwon,hs_analytics_source"}).json()["results"]
+    for deal in deals:
         assert deal["properties"]["dealname"]
         assert "hs_v2_date_entered_closedwon" not in deal["properties"]
         assert "hs_analytics_source" not in deal["properties"]
@@ -87,6 +118,35 @@ def test_legacy_v2_properties_for_every_type(sandbox, object_type):
     assert v2.status_code == 200, v2.text
     assert [p["name"] for p in v2.json()] == [p["name"] for p in v3.json()["results"]]
     assert all(isinstance(p["createdAt"], int) for p in v2.json())
+
+
+@pytest.mark.parametrize("spelling", ["engagements", "engagement", "Engagements"])
+def test_legacy_v2_engagement_properties_are_every_engagement_kinds(sandbox, spelling):
+    """The legacy engagement type: the union of the five kinds' definitions, one per name, in the
+    same v2 shape as the other types."""
+    with sandbox.client(headers=auth(sandbox.token())) as client:
+        v2 = client.get(f"/properties/v2/{spelling}/properties")
+        per_kind = {kind: client.get(f"/properties/v2/{kind}/properties").json()
+                    for kind in ("calls", "emails", "meetings", "notes", "tasks")}
+        stats = sandbox.admin("stats")["requests_by_endpoint"]
+    assert v2.status_code == 200, v2.text
+    assert "Unable to infer object type" not in v2.text
+    listed = v2.json()
+    names = [p["name"] for p in listed]
+    assert len(names) == len(set(names))
+    expected = list(dict.fromkeys(p["name"] for kind in per_kind.values() for p in kind))
+    assert names == expected
+    assert {"hs_call_duration", "hs_email_subject", "hs_meeting_outcome", "hs_note_body", "hs_task_status",
+            "hs_timestamp", "hubspot_owner_id"} <= set(names)
+    # The same v2 property objects: keys, and the first kind's definition for a shared name.
+    keys = set(per_kind["calls"][0])
+    assert all(set(p) == keys for p in listed)
+    calls = {p["name"]: p for p in per_kind["calls"]}
+    by_name = {p["name"]: p for p in listed}
+    assert by_name["hs_timestamp"] == calls["hs_timestamp"]
+    assert by_name["hs_call_disposition"]["options"] == calls["hs_call_disposition"]["options"]
+    assert all(isinstance(p["createdAt"], int) for p in listed)
+    assert "GET /properties/v2/engagements/properties" in stats
 
 
 def test_standard_object_types_exist_and_are_empty(sandbox):

@@ -100,3 +100,57 @@ def test_oauth_token_carries_its_granted_scopes(limited):
     assert call(limited, token, "GET", "/crm/v3/objects/companies").status_code == 200  # optional, granted
     assert_missing(call(limited, token, "GET", "/crm/v3/objects/deals"), "crm.objects.deals.read")
     assert_missing(call(limited, token, "GET", "/crm/v3/owners"), "crm.objects.owners.read")
+
+
+@pytest.fixture(scope="module")
+def email_only(start_sandbox):
+    """Private-app tokens with `sales-email-read` alone."""
+    return start_sandbox("--accounts", "1", "--engagements", "300", "--hubspot-rate-limit", "100000",
+                         "--search-index-delay-ms", "0", "--hubspot-private-app-scopes", "sales-email-read")
+
+
+def email_routes(base: str, email_id: str) -> list[tuple[str, str, dict]]:
+    return [
+        ("GET", base, {"params": {"limit": 3}}),
+        ("GET", f"{base}/{email_id}", {}),
+        ("POST", f"{base}/search", {"json": {"limit": 3}}),
+        ("POST", f"{base}/batch/read", {"json": {"inputs": [{"id": email_id}]}}),
+    ]
+
+
+def first_email_id(sandbox) -> str:
+    return call(sandbox, sandbox.token(0), "GET", "/crm/v3/objects/emails", params={"limit": 1}).json()[
+        "results"][0]["id"]
+
+
+@pytest.mark.parametrize("version", ["2026-09", "2026-03"])
+def test_date_based_emails_need_both_scopes(limited, email_only, sandbox, version):
+    """The 2026-09 emails spec puts crm.objects.contacts.read and sales-email-read in one security
+    requirement: the date-based email routes need both; the legacy ones either (emails-v3.json)."""
+    for portal, lacking in ((limited, "sales-email-read"), (email_only, "crm.objects.contacts.read")):
+        email_id = first_email_id(portal)  # the legacy list: either scope reads it
+        for method, path, kwargs in email_routes(f"/crm/objects/{version}/emails", email_id):
+            response = call(portal, portal.token(0), method, path, **kwargs)
+            assert_missing(response, lacking)
+            assert set(response.json()["context"]["requiredGranularScopes"]) == {
+                "crm.objects.contacts.read", "sales-email-read"}
+        # The type id names the same type: the same rule.
+        assert_missing(call(portal, portal.token(0), "GET", f"/crm/objects/{version}/0-49"), lacking)
+        # Legacy paths: either scope is enough.
+        for method, path, kwargs in email_routes("/crm/v3/objects/emails", email_id):
+            response = call(portal, portal.token(0), method, path, **kwargs)
+            assert response.status_code == 200, (path, response.text)
+    # Other date-based engagement routes still need only the contacts scope.
+    assert call(limited, limited.token(0), "GET", f"/crm/objects/{version}/calls").status_code == 200
+    assert_missing(call(email_only, email_only.token(0), "GET", f"/crm/objects/{version}/calls"),
+                   "crm.objects.contacts.read")
+    # A token with every scope reads them on both surfaces.
+    email_id = first_email_id(sandbox)
+    for method, path, kwargs in email_routes(f"/crm/objects/{version}/emails", email_id):
+        assert call(sandbox, sandbox.token(0), method, path, **kwargs).status_code == 200, path
+
+
+def test_legacy_engagement_properties_need_the_contacts_scope(limited, email_only):
+    assert call(limited, limited.token(0), "GET", "/properties/v2/engagements/properties").status_code == 200
+    assert_missing(call(email_only, email_only.token(0), "GET", "/properties/v2/engagements/properties"),
+                   "crm.objects.contacts.read")

@@ -93,7 +93,8 @@ class ObjectKind(ABC):
     def all_definitions(self, seed: int, account: Account) -> tuple[PropertyDef, ...]:
         """Every HubSpot-defined property of this type in this portal, as the properties
         endpoints list them: the ones records render first, then the stage history and the rest
-        of HubSpot's standard properties (objects/catalogue.py), which records leave out."""
+        of HubSpot's standard properties (objects/catalogue.py), which records have no value for
+        (a request for one answers null, see `defined_names`)."""
         own = self.definitions(seed, account)
         names = {d.name for d in own}
         group = own[0].group if own else self.name
@@ -103,6 +104,13 @@ class ObjectKind(ABC):
                 names.add(definition.name)
                 extra.append(definition)
         return (*own, *extra)
+
+    def defined_names(self, seed: int, account: Account) -> frozenset[str]:
+        """Names of every property this type has in this portal (HubSpot-defined and the portal's
+        active custom ones): what a record answers for when asked, with null when it has no value."""
+        custom = portal_custom_properties(seed, account.key, self.name)
+        return frozenset((*(d.name for d in self.all_definitions(seed, account)),
+                          *(c.definition.name for c in custom.active)))
 
     def associations(
         self, account: Account, table: ObjectTable, row: int, to_types: list[str]

@@ -4,7 +4,8 @@ real portal does, in HubSpot's own groups (`contactinformation`, `analyticsinfor
 `deal_activity`, `call`, ...).
 
 These are definitions only: records render the properties their kind renders (objects/*.py) and
-leave the others out, as HubSpot leaves out properties without a value. The names and groups are
+have no value for the others, which a request by name answers with null, as HubSpot does for a
+requested property without a value (crm_objects.py). The names and groups are
 HubSpot's standard ones (developers.hubspot.com "default properties" pages and the property lists
 third-party connectors record, e.g. airbytehq/airbyte source-hubspot's discovered catalog); labels
 and descriptions are the sandbox's own.
