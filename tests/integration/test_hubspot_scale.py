@@ -142,8 +142,10 @@ def test_the_default_rate_limit_is_used_without_tripping_it(environment, tmp_pat
 def test_changes_search_shows_late_are_caught_by_the_lookback(environment, tmp_path):
     """HubSpot's search index lags ("a few moments"): the sandbox hides rows modified in the last
     5 s. Changes made just before a sync are missed by it and read by the next one."""
+    # The wall clock as anchor: an advance then stamps its changes from now on (a pinned anchor
+    # stamps them from the anchor, long indexed by the time the sync runs).
     sandbox = SandboxProcess.start(tmp_path / "sb", "--accounts", "1", "--engagements", "600", "--seed", "4",
-                                   "--anchor", ANCHOR, "--search-index-delay-ms", "5000",
+                                   "--anchor", "now", "--search-index-delay-ms", "5000",
                                    "--hubspot-rate-limit", "100000", "--search-rate-limit", "100000")
     try:
         account_id = new_account_id(environment.database_url)
