@@ -81,6 +81,9 @@ def duplicate_keys(url: str) -> int:
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         total = 0
         for object_type in OBJECTS:
+            cur.execute("select to_regclass(%s)", (f"raw_hubspot.{object_type}",))
+            if cur.fetchone()[0] is None:
+                continue
             cur.execute(f"select count(*) - count(distinct (account_id, id)) from raw_hubspot.{object_type}")  # noqa: S608
             total += cur.fetchone()[0]
         return total

@@ -37,23 +37,25 @@ def truth(sandbox, key: str = "account-1") -> dict:
 
 
 def test_more_than_10000_changes_in_one_window_are_all_synced(environment, tmp_path):
-    # 12,000 contacts and ~10,500 calls: both past the cap of one search query.
-    sandbox = SandboxProcess.start(tmp_path / "sb", "--accounts", "1", "--engagements", "33000",
-                                   "--contacts", "12000", "--seed", "5", "--anchor", ANCHOR,
+    """25,000 contacts and 25,000 calls (engagements through the date-based path), all changed in
+    one window: each type crosses the 10,000-result cap of a search query twice."""
+    sandbox = SandboxProcess.start(tmp_path / "sb", "--accounts", "1", "--engagements", "80000",
+                                   "--contacts", "25500", "--seed", "5", "--anchor", ANCHOR,
                                    "--search-index-delay-ms", "0", "--hubspot-rate-limit", "100000",
                                    "--search-rate-limit", "100000")
+    types = ("contacts", "companies", "deals", "calls")  # the other engagement types add time, not cover
     try:
         account_id = new_account_id(environment.database_url)
-        sync(environment, sandbox, account_id, tmp_path / "dlt")
+        sync(environment, sandbox, account_id, tmp_path / "dlt", object_types=types)
         # Every record changes inside one hour: one incremental window past the cap.
         response = httpx.post(f"{sandbox.url}/_sandbox/advance",
                               json={"seconds": 3600, "fraction": 0, "modify": 1.0}, timeout=120)
         assert response.status_code == 200, response.text
-        result = sync(environment, sandbox, account_id, tmp_path / "dlt")
+        result = sync(environment, sandbox, account_id, tmp_path / "dlt", object_types=types)
         expected = truth(sandbox)
-        assert result.changed["contacts"] == expected["contacts"]["count"] > 11_000
-        assert result.changed["calls"] == expected["calls"]["count"] > 10_000
-        assert_equals_truth(environment.database_url, account_id, expected)
+        assert result.changed["contacts"] == expected["contacts"]["count"] > 24_000
+        assert result.changed["calls"] == expected["calls"]["count"] > 24_000
+        assert_equals_truth(environment.database_url, account_id, expected, object_types=types)
         assert duplicate_keys(environment.database_url) == 0
     finally:
         sandbox.stop()
