@@ -57,7 +57,7 @@ class SyncPlan:
     mode: str = "incremental"
     bookmarks: dict[str, int] = field(default_factory=dict)  # object type -> epoch ms
     window: tuple[datetime, datetime] | None = None
-    use_v1: bool = True
+    use_v1: bool = False
     object_types: tuple[str, ...] = tuple(OBJECTS)
     specs: dict[str, ObjectSpec] = field(default_factory=lambda: dict(OBJECTS))
     lookback_seconds: int = DEFAULT_LOOKBACK_SECONDS
@@ -100,19 +100,28 @@ class PortalReader:
         done = object()
         stop = threading.Event()
 
+        def offer(item) -> None:
+            # Never blocks for good: once the consumer has stopped, items are dropped.
+            while not stop.is_set():
+                try:
+                    pages.put(item, timeout=0.5)
+                    return
+                except queue.Full:
+                    continue
+
         def run(name: str, stream: Callable[[], Iterator[Batch]]) -> None:
             try:
                 for batch in stream():
                     if stop.is_set():
                         return
-                    pages.put(batch)
+                    offer(batch)
             except MissingScopes as exc:
                 self.outcome.skipped[name] = str(exc)
                 log.warning("account %s: skipping %s, the token lacks a scope: %s", self.plan.account_id, name, exc)
             except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
-                pages.put(exc)
+                offer(exc)
             finally:
-                pages.put(done)
+                offer(done)
 
         threads = [threading.Thread(target=run, args=(name, stream), name=f"hubspot-{name}", daemon=True)
                    for name, stream in streams]
