@@ -137,6 +137,10 @@ def test_the_default_rate_limit_is_used_without_tripping_it(environment, tmp_pat
         peak = max(entry["peak"] for entry in stats["peak_requests_per_window"]["hubspot"].values())
         assert 100 <= peak <= 110, stats["peak_requests_per_window"]
         assert_equals_truth(environment.database_url, result.account_id, truth(sandbox))
+        # Calls per record: lists of 100 with associations inline, plus the archived lists and a
+        # few calls for owners, pipelines and call outcomes.
+        records = sum(n for table, n in result.rows.items() if table in OBJECTS)
+        assert 1000 * result.api_calls / records <= 10.5, (result.api_calls, records)
     finally:
         sandbox.stop()
 
