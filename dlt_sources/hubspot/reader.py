@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from dlt_sources.http import MissingScopes
-from dlt_sources.hubspot.api import ASSOCIATION_BATCH_IDS, HubSpotApi, LegacyUnavailable
+from dlt_sources.hubspot.api import ASSOCIATION_BATCH_IDS, BATCH_READ_IDS, HubSpotApi, LegacyUnavailable
 from dlt_sources.hubspot.objects import (
     ENGAGEMENTS,
     OBJECTS,
@@ -362,6 +362,7 @@ class PortalReader:
         else:
             pages = self.api.v1_paged()
         seen: dict[str, set[int]] = {t: set() for t in engagement_types}
+        unfilled: dict[str, list[dict]] = {t: [] for t in engagement_types}  # awaiting a full batch read
         count = 0
         try:
             for items in pages:
@@ -385,7 +386,10 @@ class PortalReader:
                     if len(fresh) < len(rows):
                         keep = {row["id"] for row in fresh}
                         links = [link for link in links if link["from_type"] != name or link["from_id"] in keep]
-                    yield name, self._fill_v3_only(plan.specs[name], fresh)
+                    unfilled[name].extend(fresh)
+                    while len(unfilled[name]) >= BATCH_READ_IDS:  # fill in full batches of 100
+                        chunk, unfilled[name] = unfilled[name][:BATCH_READ_IDS], unfilled[name][BATCH_READ_IDS:]
+                        yield name, self._fill_v3_only(plan.specs[name], chunk)
                 yield "associations", links
                 count += len(items)
                 if count % 10_000 < len(items):
@@ -397,6 +401,9 @@ class PortalReader:
             for object_type in engagement_types:
                 yield from self._object_stream(object_type)
             return
+        for name, rows in unfilled.items():
+            if rows:
+                yield name, self._fill_v3_only(plan.specs[name], rows)
         self.outcome.v1_used = True
         if not incremental:
             self.outcome.seen_ids.update(seen)
