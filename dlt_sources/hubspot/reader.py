@@ -89,6 +89,8 @@ class PortalReader:
         self._progress = progress or (lambda message: log.info("%s", message))
         self._lock = threading.Lock()
         self._local_start_ms = int(time.time() * 1000)
+        self._newest: dict[str, datetime] = {}  # object type -> newest updated_at read
+        self._completed: set[str] = set()  # object types read to the end
 
     # --- running the streams ---------------------------------------------------------------
 
@@ -146,6 +148,7 @@ class PortalReader:
                 if rows:
                     self._count(table, rows)
                     yield item
+            self._bookmarks()
         finally:
             stop.set()
             while True:  # unblock producers so their threads end
@@ -162,9 +165,12 @@ class PortalReader:
         bookmark = self.plan.bookmarks.get(table) if table in OBJECTS else None
         if bookmark is not None:
             threshold = datetime.fromtimestamp(bookmark / 1000, tz=UTC)
-            changed = sum(1 for r in rows if r.get("updated_at") is None or r["updated_at"] >= threshold
-                          or (r.get("deleted_at") is not None and r["deleted_at"] >= threshold))
+            changed = sum(1 for r in rows if r.get("updated_at") is None or r["updated_at"] > threshold
+                          or (r.get("deleted_at") is not None and r["deleted_at"] > threshold))
+        newest = max((r["updated_at"] for r in rows if table in OBJECTS and r.get("updated_at")), default=None)
         with self._lock:
+            if newest is not None and (table not in self._newest or newest > self._newest[table]):
+                self._newest[table] = newest
             self.outcome.rows[table] = self.outcome.rows.get(table, 0) + len(rows)
             if table in OBJECTS:
                 self.outcome.changed[table] = self.outcome.changed.get(table, 0) + changed
@@ -322,7 +328,7 @@ class PortalReader:
         if self.plan.mode != "incremental" or self.plan.loaded_versions is None or bookmark is None or not rows:
             return rows  # a full read or a reconcile rewrites everything it reads
         threshold = datetime.fromtimestamp(bookmark / 1000, tz=UTC)
-        old = [row["id"] for row in rows if row["updated_at"] is not None and row["updated_at"] < threshold]
+        old = [row["id"] for row in rows if row["updated_at"] is not None and row["updated_at"] <= threshold]
         if not old:
             return rows
         loaded = self.plan.loaded_versions(object_type, old)
@@ -430,13 +436,27 @@ class PortalReader:
         return rows
 
     def _set_bookmark(self, object_type: str) -> None:
-        """The next incremental read starts here (minus the lookback): the provider's clock at the
-        first answer of this sync (its `Date` header), else ours when the sync began. A record
-        changed while we read is newer than that, so the next run sees it."""
-        if self.plan.window is not None or self.plan.mode == "reconcile":
-            return
-        with self._lock:
-            self.outcome.new_bookmarks[object_type] = self.api.server_now_ms or self._local_start_ms
+        """This type was read to the end; its bookmark is set once every row is consumed."""
+        if self.plan.window is None and self.plan.mode != "reconcile":
+            with self._lock:
+                self._completed.add(object_type)
+
+    def _bookmarks(self) -> None:
+        """The next incremental read starts here, minus the lookback: the newest last-modified time
+        this read saw (a cursor in HubSpot's own clock), never later than the provider's clock at
+        this sync's first answer (its `Date` header; ours if it sent none), and never earlier than
+        the previous bookmark. A record changed while we read is newer than both."""
+        started = self.api.server_now_ms or self._local_start_ms
+        for object_type in self._completed:
+            previous = self.plan.bookmarks.get(object_type) if self.plan.mode == "incremental" else None
+            newest = self._newest.get(object_type)
+            if newest is None:
+                bookmark = previous if previous is not None else started
+            else:
+                bookmark = min(int(newest.timestamp() * 1000), started)
+                if previous is not None:
+                    bookmark = max(bookmark, previous)
+            self.outcome.new_bookmarks[object_type] = bookmark
 
 
 def _ms(value: datetime) -> str:
