@@ -1,5 +1,9 @@
 """Sync a provider for a set of accounts, each isolated: what `revsync sync` and Dagster run.
 
+Each provider's source exposes one function, `sync_account(database_url, credentials, options, *,
+pipelines_dir, progress) -> SyncResult`, and an options class taking at least `mode` and `window`;
+`SOURCES` names them, so adding a provider is one line here.
+
 Every account gets its own credentials, its own dlt pipeline and its own sync log row. One
 account's failure (a revoked token, an outage) is recorded on its row and its connection
 (`needs_reauth` or `error`) and never stops the next account.
@@ -7,15 +11,17 @@ account's failure (a revoked token, an outage) is recorded on its row and its co
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg2
 
 from dlt_sources.http import SourceError
-from dlt_sources.hubspot.pipeline import HubSpotSyncOptions, PortalSyncResult, SyncAlreadyRunning, sync_portal
-from revsync.credentials import ConnectionCredentials, NeedsReauth
+from dlt_sources.loading import SyncAlreadyRunning, SyncResult
+from revsync.credentials import PROVIDER_NAMES, ConnectionCredentials, NeedsReauth
 from revsync.errors import RevsyncError
 from revsync.paths import pipelines_dir as default_pipelines_dir
 from revsync.sync_log import finish_sync, start_sync
@@ -28,7 +34,7 @@ class AccountSync:
     account_id: str
     provider: str
     status: str  # success | partial | failed
-    result: PortalSyncResult | None = None
+    result: SyncResult | None = None
     error: str | None = None
 
     def line(self) -> str:
@@ -58,42 +64,61 @@ def connected_accounts(database_url: str, provider: str, account_ids: Sequence[s
         conn.close()
 
 
-def sync_hubspot(database_url: str, account_ids: Sequence[str], options: HubSpotSyncOptions | None = None, *,
-                 trigger: str = "manual", run_id: str | None = None, pipelines_dir: str | None = None,
-                 progress: Callable[[str], None] | None = None) -> list[AccountSync]:
-    """Sync each account's HubSpot portal in turn; returns one outcome per account."""
-    options = options or HubSpotSyncOptions()
+# provider -> (module, options class); the module defines `sync_account`.
+SOURCES: dict[str, tuple[str, str]] = {
+    "hubspot": ("dlt_sources.hubspot.pipeline", "HubSpotSyncOptions"),
+}
+
+
+def options_class(provider: str) -> type:
+    module, name = SOURCES[provider]
+    return getattr(importlib.import_module(module), name)
+
+
+def sync_options(provider: str, **values: Any) -> Any:
+    """The provider's sync options from generic values (`mode`, `window`, ...); a bad combination
+    raises ValueError with a message for the user."""
+    return options_class(provider)(**values)
+
+
+def sync_accounts(provider: str, database_url: str, account_ids: Sequence[str], options: Any = None, *,
+                  trigger: str = "manual", run_id: str | None = None, pipelines_dir: str | None = None,
+                  progress: Callable[[str], None] | None = None) -> list[AccountSync]:
+    """Sync each account's connection to `provider` in turn; returns one outcome per account."""
+    module, _ = SOURCES[provider]
+    sync_account = importlib.import_module(module).sync_account
+    options = options if options is not None else sync_options(provider)
     pipelines_dir = pipelines_dir or str(default_pipelines_dir())
+    name = PROVIDER_NAMES[provider]
     outcomes = []
     for account_id in account_ids:
-        sync_id = start_sync(database_url, account_id, "hubspot", trigger, run_id)
+        sync_id = start_sync(database_url, account_id, provider, trigger, run_id)
         credentials = None
         try:
-            credentials = ConnectionCredentials(database_url, account_id, "hubspot")
-            result = sync_portal(database_url, credentials.api_base, credentials, options,
-                                 pipelines_dir=pipelines_dir, progress=progress)
+            credentials = ConnectionCredentials(database_url, account_id, provider)
+            result = sync_account(database_url, credentials, options, pipelines_dir=pipelines_dir, progress=progress)
         except NeedsReauth as exc:  # the credentials layer found the grant revoked or rejected
             message = str(exc)
             if credentials is not None:
                 credentials.mark_needs_reauth(message)
             finish_sync(database_url, sync_id, "failed", error=message)
-            outcomes.append(AccountSync(account_id, "hubspot", "failed", error=message))
+            outcomes.append(AccountSync(account_id, provider, "failed", error=message))
         except SyncAlreadyRunning as exc:  # nothing wrong with the connection
             finish_sync(database_url, sync_id, "failed", error=str(exc))
-            outcomes.append(AccountSync(account_id, "hubspot", "failed", error=str(exc)))
+            outcomes.append(AccountSync(account_id, provider, "failed", error=str(exc)))
         except (SourceError, RevsyncError, OSError) as exc:
             message = str(exc)
             if credentials is not None:
                 credentials.mark_error(message)
             finish_sync(database_url, sync_id, "failed", error=message)
-            outcomes.append(AccountSync(account_id, "hubspot", "failed", error=message))
+            outcomes.append(AccountSync(account_id, provider, "failed", error=message))
         except Exception as exc:  # a bug or an unexpected answer: record it, then go on
-            log.exception("HubSpot sync of account %s failed", account_id)
+            log.exception("%s sync of account %s failed", name, account_id)
             message = f"{type(exc).__name__}: {exc}"
             if credentials is not None:
                 credentials.mark_error(message)
             finish_sync(database_url, sync_id, "failed", error=message)
-            outcomes.append(AccountSync(account_id, "hubspot", "failed", error=message))
+            outcomes.append(AccountSync(account_id, provider, "failed", error=message))
         else:
             status = "partial" if result.skipped else "success"
             if not result.skipped:
@@ -102,7 +127,7 @@ def sync_hubspot(database_url: str, account_ids: Sequence[str], options: HubSpot
                         rate_limited=result.rate_limited,
                         error="; ".join(f"{t}: {why}" for t, why in result.skipped.items()) or None,
                         details=result.details())
-            outcomes.append(AccountSync(account_id, "hubspot", status, result=result))
+            outcomes.append(AccountSync(account_id, provider, status, result=result))
         finally:
             if credentials is not None:
                 credentials.close()

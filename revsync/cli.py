@@ -180,35 +180,54 @@ def _parse_instant(value: str):
 
 
 def _sync(args) -> int:
-    from dlt_sources.hubspot import HubSpotSyncOptions
-    from dlt_sources.sync import connected_accounts, sync_hubspot
+    from dlt_sources.sync import connected_accounts, sync_accounts, sync_options
     from revsync.accounts import find_account
+    from revsync.credentials import PROVIDER_NAMES
     from revsync.db import database_url
 
+    provider, name = args.provider, PROVIDER_NAMES[args.provider]
     if (args.start is None) != (args.end is None):
         raise RevsyncError("Give both --start and --end for a window, or neither.")
     window = (args.start, args.end) if args.start else None
     try:
-        options = HubSpotSyncOptions(mode=args.mode or "incremental", window=window,
-                                     use_v1_engagements=args.v1_engagements)
+        options = sync_options(provider, mode=args.mode or "incremental", window=window, **args.provider_options(args))
     except ValueError as exc:
         raise RevsyncError(str(exc)) from None
     conn = _database()
     try:
-        ids = [find_account(conn, name).account_id for name in args.account or []]
+        ids = [find_account(conn, account).account_id for account in args.account or []]
     finally:
         conn.close()
     url = database_url(start=True)
-    accounts = connected_accounts(url, "hubspot", ids or None)
+    accounts = connected_accounts(url, provider, ids or None)
     if not accounts:
-        raise RevsyncError("No HubSpot connection to sync. Connect one with `revsync connect hubspot --account NAME`"
-                           " (or turn auto-sync on for it).")
-    outcomes = sync_hubspot(url, accounts, options, trigger="backfill" if window else "manual",
-                            progress=lambda message: sys.stderr.write(message + "\n"))  # one write: threads
+        raise RevsyncError(f"No {name} connection to sync. Connect one with `revsync connect {provider} --account "
+                           "NAME` (or turn auto-sync on for it).")
+    outcomes = sync_accounts(provider, url, accounts, options, trigger="backfill" if window else "manual",
+                             progress=lambda message: sys.stderr.write(message + "\n"))  # one write: threads
     for outcome in outcomes:
         print(outcome.line())
     failed = [o for o in outcomes if o.status == "failed"]
     return 1 if failed else 0
+
+
+def _sync_parser(providers, provider: str, *, help: str, description: str, full: str | None = None,
+                 reconcile: str | None = None) -> argparse.ArgumentParser:
+    """`revsync sync PROVIDER` with the options every source takes; returns it for the provider's own."""
+    parser = providers.add_parser(provider, help=help, description=description)
+    parser.add_argument("--account", action="append", metavar="NAME",
+                        help="account name, slug or id; repeat for several (default: every connected "
+                        "account with auto-sync on)")
+    modes = parser.add_mutually_exclusive_group()
+    if full:
+        modes.add_argument("--full", action="store_const", const="full", dest="mode", help=full)
+    if reconcile:
+        modes.add_argument("--reconcile", action="store_const", const="reconcile", dest="mode", help=reconcile)
+    parser.add_argument("--start", type=_parse_instant, metavar="ISO",
+                        help="with --end: load exactly the records created in [start, end), e.g. 2026-01-01")
+    parser.add_argument("--end", type=_parse_instant, metavar="ISO", help="end of the window (exclusive)")
+    parser.set_defaults(mode=None, provider_options=lambda args: {})
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -297,25 +316,18 @@ def build_parser() -> argparse.ArgumentParser:
         "calls, 429s, seconds), and every attempt to app.integration_sync_log. Exit code 1 if any account failed.",
     )
     sync_providers = sync.add_subparsers(dest="provider", required=True, metavar="PROVIDER")
-    hubspot_sync = sync_providers.add_parser(
-        "hubspot", help="HubSpot CRM objects, engagements, associations, owners, pipelines and call outcomes",
+    hubspot_sync = _sync_parser(
+        sync_providers, "hubspot",
+        help="HubSpot CRM objects, engagements, associations, owners, pipelines and call outcomes",
         description="Without options: what changed since the last sync (the first sync reads everything).",
+        full="re-read every record, and mark records HubSpot no longer has as deleted",
+        reconcile="re-read every id and association only (cheaper than --full): catches purged "
+        "records and association changes HubSpot does not date; run it weekly",
     )
-    hubspot_sync.add_argument("--account", action="append", metavar="NAME",
-                              help="account name, slug or id; repeat for several (default: every connected "
-                              "account with auto-sync on)")
-    sync_mode = hubspot_sync.add_mutually_exclusive_group()
-    sync_mode.add_argument("--full", action="store_const", const="full", dest="mode",
-                           help="re-read every record, and mark records HubSpot no longer has as deleted")
-    sync_mode.add_argument("--reconcile", action="store_const", const="reconcile", dest="mode",
-                           help="re-read every id and association only (cheaper than --full): catches purged "
-                           "records and association changes HubSpot does not date; run it weekly")
-    hubspot_sync.add_argument("--start", type=_parse_instant, metavar="ISO",
-                              help="with --end: load exactly the records created in [start, end), e.g. 2026-01-01")
-    hubspot_sync.add_argument("--end", type=_parse_instant, metavar="ISO", help="end of the window (exclusive)")
     hubspot_sync.add_argument("--v1-engagements", action="store_true",
                               help="read engagements through HubSpot's legacy v1 engagements API while it answers "
                               "(falls back to the date-based API by itself; see the README for its cost)")
+    hubspot_sync.set_defaults(provider_options=lambda args: {"use_v1_engagements": args.v1_engagements})
     sync.set_defaults(func=_sync)
 
     key = commands.add_parser("secret-key", help="print a new REVSYNC_SECRET_KEY (Fernet key)")

@@ -8,7 +8,7 @@ import argparse
 import sys
 
 from dlt_sources.hubspot.pipeline import HubSpotSyncOptions
-from dlt_sources.sync import connected_accounts, sync_hubspot
+from dlt_sources.sync import connected_accounts, sync_accounts
 from revsync.db import check_connection, database_url
 from revsync.errors import RevsyncError
 
@@ -25,8 +25,8 @@ def main(argv=None) -> int:
         url = database_url(start=True)
         check_connection(url)
         accounts = connected_accounts(url, "hubspot", args.account)
-        outcomes = sync_hubspot(url, accounts, HubSpotSyncOptions(mode=args.mode or "incremental"),
-                                progress=lambda message: print(message, file=sys.stderr))
+        outcomes = sync_accounts("hubspot", url, accounts, HubSpotSyncOptions(mode=args.mode or "incremental"),
+                                 progress=lambda message: print(message, file=sys.stderr))
     except RevsyncError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,33 +1,38 @@
 """The HubSpot sync, defined once: `revsync sync hubspot` and the Dagster assets both call it.
 
 `sync_portal` loads one portal (one revsync account) through its own dlt pipeline
-(`hubspot_<account>`), so each account's incremental state is its own and two accounts syncing at
-once never share a working folder or state. Loads into `raw_hubspot` take a PostgreSQL advisory
-lock, because dlt's merge stages rows in shared staging tables.
+(`hubspot_<account>`, see dlt_sources.loading).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dlt
 import psycopg2
 from dlt.pipeline.exceptions import PipelineStepFailed
 from psycopg2 import sql
 
-from dlt_sources.http import RetryPolicy, SourceError, TokenSource
+from dlt_sources.http import RetryPolicy, TokenSource
 from dlt_sources.hubspot.api import DEFAULT_API_VERSION, DEFAULT_BURST, DEFAULT_SEARCH, HubSpotApi
 from dlt_sources.hubspot.objects import OBJECTS, with_extra_properties
 from dlt_sources.hubspot.reader import MODES, PortalReader, SyncPlan
 from dlt_sources.hubspot.source import hubspot_source
-from revsync.errors import RevsyncError
+from dlt_sources.loading import (
+    SyncResult,
+    load_lock,
+    one_sync_per_account,
+    our_error,
+    pipeline_for,
+    run_pipeline,
+)
+
+if TYPE_CHECKING:
+    from revsync.credentials import ConnectionCredentials
 
 log = logging.getLogger("revsync.sources.hubspot")
 DATASET = "raw_hubspot"
@@ -65,79 +70,12 @@ class HubSpotSyncOptions:
 
 
 @dataclass
-class PortalSyncResult:
-    account_id: str
-    mode: str  # incremental | full | reconcile | window
-    rows: dict[str, int]  # rows written per raw table
-    changed: dict[str, int]  # of those, records new or changed since the last sync
-    marked_deleted: dict[str, int]
-    skipped: dict[str, str]
-    api_calls: int
-    rate_limited: int
-    retries: int
-    refreshes: int  # tokens refreshed after a 401
-    seconds: float
-    read_seconds: float  # of `seconds`, reading the API (the rest: normalizing and loading)
-    v1_used: bool | None
-    calls_by_endpoint: dict[str, int]
-
-    def summary(self) -> str:
-        parts = [f"{table} {count:,}" for table, count in sorted(self.changed.items()) if count]
-        changed = ", ".join(parts) or "nothing new"
-        deleted = sum(self.marked_deleted.values())
-        return (f"{self.mode} sync: {changed}"
-                + (f"; {deleted:,} marked deleted" if deleted else "")
-                + f"; {self.api_calls:,} API calls, {self.rate_limited} rate-limited, {self.seconds:.1f} s")
+class PortalSyncResult(SyncResult):
+    read_seconds: float = 0.0  # of `seconds`, reading the API (the rest: normalizing and loading)
+    v1_used: bool | None = None  # whether the legacy v1 engagements API was read
 
     def details(self) -> dict[str, Any]:
-        return {"mode": self.mode, "rows": self.rows, "changed": self.changed,
-                "marked_deleted": self.marked_deleted, "skipped": self.skipped, "retries": self.retries,
-                "refreshes": self.refreshes, "read_seconds": round(self.read_seconds, 1),
-                "v1_engagements": self.v1_used, "calls_by_endpoint": self.calls_by_endpoint}
-
-
-def pipeline_for(account_id: str, database_url: str, pipelines_dir: str | None = None) -> dlt.Pipeline:
-    return dlt.pipeline(
-        pipeline_name=f"hubspot_{account_id.replace('-', '')}",
-        destination=dlt.destinations.postgres(credentials=database_url),
-        dataset_name=DATASET,
-        pipelines_dir=pipelines_dir,
-    )
-
-
-@contextmanager
-def load_lock(database_url: str, dataset: str):
-    """One load into `dataset` at a time, across processes (a session-level advisory lock)."""
-    conn = psycopg2.connect(database_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("select pg_advisory_lock(%s)", (zlib.crc32(dataset.encode()),))
-        yield
-    finally:
-        conn.close()  # ends the session, which releases the lock
-
-
-class SyncAlreadyRunning(SourceError):
-    pass
-
-
-@contextmanager
-def one_sync_per_account(database_url: str, account_id: str):
-    """At most one HubSpot sync of an account at a time, across processes and machines (a
-    session-level advisory lock): two would share the account's bookmarks, and the one that read
-    earlier could load last over newer rows."""
-    conn = psycopg2.connect(database_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("select pg_try_advisory_lock(%s, %s)",
-                        (zlib.crc32(b"hubspot") - 2**31, zlib.crc32(account_id.encode()) - 2**31))
-            if not cur.fetchone()[0]:
-                raise SyncAlreadyRunning(
-                    f"hubspot account {account_id}: another sync of this account is running; "
-                    "this one did nothing. Wait for it to finish, then sync again if needed.")
-        yield
-    finally:
-        conn.close()  # ends the session, which releases the lock
+        return {**super().details(), "read_seconds": round(self.read_seconds, 1), "v1_engagements": self.v1_used}
 
 
 def sync_portal(database_url: str, api_base: str, credentials: TokenSource, options: HubSpotSyncOptions | None = None,
@@ -156,51 +94,25 @@ def sync_portal(database_url: str, api_base: str, credentials: TokenSource, opti
                     loaded_versions=lambda kind, ids: _loaded_versions(database_url, account_id, kind, ids),
                     loaded_ids=lambda kind: _loaded_ids(database_url, account_id, kind))
     reader = PortalReader(api, plan, progress)
-    pipeline = pipeline_for(account_id, database_url, pipelines_dir)
+    pipeline = pipeline_for("hubspot", account_id, database_url, DATASET, pipelines_dir)
     try:
-        with one_sync_per_account(database_url, account_id):
-            _run(pipeline, reader, database_url)
+        with one_sync_per_account(database_url, "hubspot", account_id):
+            run_pipeline(pipeline, hubspot_source(reader), database_url, DATASET)
             with load_lock(database_url, DATASET):
                 marked = _mark_gone(database_url, account_id, reader)
     except PipelineStepFailed as exc:
-        raise _our_error(exc) from None
+        raise our_error(exc) from None
     finally:
         api.close()
     outcome = reader.outcome
     return PortalSyncResult(
-        account_id=account_id, mode="window" if options.window else options.mode, rows=dict(outcome.rows),
-        changed=dict(outcome.changed),
+        provider="hubspot", account_id=account_id, mode="window" if options.window else options.mode,
+        rows=dict(outcome.rows), changed=dict(outcome.changed),
         marked_deleted=marked, skipped=dict(outcome.skipped), api_calls=api.stats.api_calls,
         rate_limited=api.stats.rate_limited, retries=api.stats.retries,
         refreshes=api.stats.refreshes, seconds=time.monotonic() - started,
         read_seconds=outcome.seconds, v1_used=outcome.v1_used, calls_by_endpoint=dict(api.stats.by_endpoint),
     )
-
-
-def _our_error(exc: BaseException) -> BaseException:
-    """dlt wraps what a resource raised; the sync reports the error that says what to do."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, SourceError | RevsyncError):
-            return current
-        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
-    return exc
-
-
-def _run(pipeline: dlt.Pipeline, reader: PortalReader, database_url: str) -> None:
-    with load_lock(database_url, DATASET):
-            # A load a crash interrupted is finished first; then the state the destination holds
-        # (bookmarks) wins over whatever this machine's working folder remembers.
-        if pipeline.has_pending_data:
-            pipeline.normalize()
-            pipeline.load()
-        pipeline.sync_destination()
-    pipeline.extract(hubspot_source(reader))
-    pipeline.normalize()
-    with load_lock(database_url, DATASET):
-        pipeline.load()
 
 
 def _loaded_versions(database_url: str, account_id: str, object_type: str, ids: list[str]) -> dict:
@@ -269,3 +181,10 @@ def _copy_ids(cur, ids: set[int]) -> None:
 
     buffer = io.StringIO("".join(f"{i}\n" for i in ids))
     cur.copy_expert("copy seen_ids (id) from stdin", buffer)
+
+
+def sync_account(database_url: str, credentials: ConnectionCredentials, options: HubSpotSyncOptions | None = None, *,
+                 pipelines_dir: str | None = None, progress: Callable[[str], None] | None = None) -> PortalSyncResult:
+    """The entry point `dlt_sources.sync` calls: the portal at the connection's own API base."""
+    return sync_portal(database_url, credentials.api_base, credentials, options,
+                       pipelines_dir=pipelines_dir, progress=progress)

@@ -18,7 +18,7 @@ import pytest
 
 from dlt_sources.http import RetryPolicy, SourceError, StaticToken
 from dlt_sources.hubspot.pipeline import HubSpotSyncOptions, sync_portal
-from dlt_sources.sync import sync_hubspot
+from dlt_sources.sync import sync_accounts
 from provider_sandbox.launcher import SandboxProcess
 from revsync.accounts import add_account
 from revsync.credentials import ConnectionCredentials, exchange_code, store_connection, store_oauth_connection
@@ -159,7 +159,7 @@ def _refresh_token(environment, account_id: str) -> str:
 
 def test_a_missing_scope_skips_that_type_only(environment, sandbox, pipelines_dir):
     account_id = oauth_account(environment, sandbox, 0, ("oauth", "crm.objects.contacts.read"))
-    outcome = sync_hubspot(environment.database_url, [account_id], HubSpotSyncOptions(policy=FAST),
+    outcome = sync_accounts("hubspot", environment.database_url, [account_id], HubSpotSyncOptions(policy=FAST),
                            pipelines_dir=pipelines_dir)[0]
     assert outcome.status == "partial", outcome.line()
     assert {"companies", "deals", "owners"} <= set(outcome.result.skipped), outcome.result.skipped
@@ -181,7 +181,7 @@ def test_a_revoked_token_needs_reauth_and_spares_the_other_account(environment, 
     refresh_token = _refresh_token(environment, revoked)
     httpx.delete(f"{sandbox.url}/oauth/v1/refresh-tokens/{refresh_token}", timeout=10).raise_for_status()
 
-    outcomes = {o.account_id: o for o in sync_hubspot(environment.database_url, [revoked, healthy],
+    outcomes = {o.account_id: o for o in sync_accounts("hubspot", environment.database_url, [revoked, healthy],
                                                      HubSpotSyncOptions(policy=FAST), pipelines_dir=pipelines_dir)}
     assert outcomes[revoked].status == "failed"
     message = outcomes[revoked].error

@@ -171,7 +171,7 @@ def test_reconcile_loads_live_records_the_raw_tables_lack(portals):
 def test_a_second_sync_of_the_same_account_is_refused_while_one_runs(portals):
     import threading
 
-    from dlt_sources.hubspot.pipeline import SyncAlreadyRunning
+    from dlt_sources.loading import SyncAlreadyRunning
 
     httpx.post(f"{portals.sandbox.url}/_sandbox/faults", json={"provider": "hubspot", "endpoint": "*",
                "slow": {"probability": 1, "delay_ms": 300}}, timeout=10).raise_for_status()

@@ -1,0 +1,132 @@
+"""What every source's sync shares: its dlt pipeline per account, the locks that keep syncs from
+colliding, the result it reports, and turning dlt's wrapped errors back into ours.
+
+Each (provider, account) syncs through its own dlt pipeline (`<provider>_<account>`), so each
+account's incremental state is its own and two accounts syncing at once never share a working
+folder or state. Loads into a dataset take a PostgreSQL advisory lock, because dlt's merge stages
+rows in staging tables every account of the dataset shares.
+"""
+
+from __future__ import annotations
+
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import dlt
+import psycopg2
+
+from dlt_sources.http import SourceError
+from revsync.errors import RevsyncError
+
+
+class SyncAlreadyRunning(SourceError):
+    pass
+
+
+@dataclass
+class SyncResult:
+    """What one account's sync did; `revsync sync`, the sync log and Dagster's metadata read it."""
+
+    provider: str
+    account_id: str
+    mode: str  # incremental | full | reconcile | window
+    rows: dict[str, int]  # rows written per raw table
+    changed: dict[str, int]  # of those, records new or changed since the last sync
+    api_calls: int
+    rate_limited: int  # 429 answers
+    seconds: float
+    retries: int = 0
+    refreshes: int = 0  # tokens refreshed after a 401
+    marked_deleted: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # table -> why it was not loaded
+    quarantined: dict[str, int] = field(default_factory=dict)  # table -> records set aside, with reasons logged
+    calls_by_endpoint: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # provider-specific figures for the log's details
+
+    def summary(self) -> str:
+        parts = [f"{table} {count:,}" for table, count in sorted(self.changed.items()) if count]
+        changed = ", ".join(parts) or "nothing new"
+        deleted = sum(self.marked_deleted.values())
+        quarantined = sum(self.quarantined.values())
+        return (f"{self.mode} sync: {changed}"
+                + (f"; {deleted:,} marked deleted" if deleted else "")
+                + (f"; {quarantined:,} quarantined" if quarantined else "")
+                + f"; {self.api_calls:,} API calls, {self.rate_limited} rate-limited, {self.seconds:.1f} s")
+
+    def details(self) -> dict[str, Any]:
+        return {"mode": self.mode, "rows": self.rows, "changed": self.changed,
+                "marked_deleted": self.marked_deleted, "skipped": self.skipped, "quarantined": self.quarantined,
+                "retries": self.retries, "refreshes": self.refreshes, "seconds": round(self.seconds, 1),
+                "calls_by_endpoint": self.calls_by_endpoint, **self.extra}
+
+
+def pipeline_for(provider: str, account_id: str, database_url: str, dataset: str,
+                 pipelines_dir: str | None = None) -> dlt.Pipeline:
+    return dlt.pipeline(
+        pipeline_name=f"{provider}_{account_id.replace('-', '')}",
+        destination=dlt.destinations.postgres(credentials=database_url),
+        dataset_name=dataset,
+        pipelines_dir=pipelines_dir,
+    )
+
+
+@contextmanager
+def load_lock(database_url: str, dataset: str):
+    """One load into `dataset` at a time, across processes (a session-level advisory lock)."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select pg_advisory_lock(%s)", (zlib.crc32(dataset.encode()),))
+        yield
+    finally:
+        conn.close()  # ends the session, which releases the lock
+
+
+@contextmanager
+def one_sync_per_account(database_url: str, provider: str, account_id: str):
+    """At most one sync of a (provider, account) at a time, across processes and machines (a
+    session-level advisory lock): two would share the account's bookmarks, and the one that read
+    earlier could load last over newer rows."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select pg_try_advisory_lock(%s, %s)",
+                        (zlib.crc32(provider.encode()) - 2**31, zlib.crc32(account_id.encode()) - 2**31))
+            if not cur.fetchone()[0]:
+                raise SyncAlreadyRunning(
+                    f"{provider} account {account_id}: another sync of this account is running; "
+                    "this one did nothing. Wait for it to finish, then sync again if needed.")
+        yield
+    finally:
+        conn.close()  # ends the session, which releases the lock
+
+
+def run_pipeline(pipeline: dlt.Pipeline, data: Any, database_url: str, dataset: str) -> None:
+    """Extract, normalize and load `data`, after finishing any load a crash interrupted.
+
+    A pending load is finished first; then the state the destination holds (bookmarks) wins over
+    whatever this machine's working folder remembers.
+    """
+    with load_lock(database_url, dataset):
+        if pipeline.has_pending_data:
+            pipeline.normalize()
+            pipeline.load()
+        pipeline.sync_destination()
+    pipeline.extract(data)
+    pipeline.normalize()
+    with load_lock(database_url, dataset):
+        pipeline.load()
+
+
+def our_error(exc: BaseException) -> BaseException:
+    """dlt wraps what a resource raised; the sync reports the error that says what to do."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, SourceError | RevsyncError):
+            return current
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return exc
