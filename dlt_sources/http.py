@@ -233,14 +233,24 @@ class CallStats:
                 "refreshes": self.refreshes, "by_endpoint": dict(sorted(self.by_endpoint.items()))}
 
 
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 class ApiClient:
-    """JSON over HTTP for one connection, paced by `budget_for(path)` and retried per `policy`."""
+    """JSON over HTTP for one connection, paced by `budget_for(path)` and retried per `policy`.
+
+    `auth_headers` turns the credentials' token into request headers (a bearer token by default;
+    an API-key header or basic auth for providers that use those).
+    """
 
     def __init__(self, base_url: str, credentials: TokenSource, budget_for: Callable[[str], RateBudget],
                  policy: RetryPolicy | None = None, on_headers: Callable[[str, httpx.Headers], None] | None = None,
-                 http: httpx.Client | None = None, seed: int | None = None):
+                 http: httpx.Client | None = None, seed: int | None = None,
+                 auth_headers: Callable[[str], Mapping[str, str]] = bearer):
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
+        self._auth_headers = auth_headers
         self.policy = policy or RetryPolicy()
         self.stats = CallStats()
         self._budget_for = budget_for
@@ -293,7 +303,7 @@ class ApiClient:
             try:
                 response = self._http.request(
                     method, self.base_url + path, params=params, content=content,
-                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
+                    headers={**self._auth_headers(token), "Accept": "application/json",
                              **({"Content-Type": "application/json"} if content is not None else {})},
                 )
             except (httpx.TimeoutException, httpx.TransportError) as exc:
