@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     fathom_client_id: str | None = Field(None, alias="FATHOM_CLIENT_ID")
     fathom_client_secret: str | None = Field(None, alias="FATHOM_CLIENT_SECRET", repr=False)
 
+    # The web app's public address: OAuth redirect URIs are built from it exactly
+    # ({REVSYNC_WEB_URL}/callback/hubspot) and must be registered with the provider's app.
+    web_url: str = Field("http://localhost:8000", alias="REVSYNC_WEB_URL")
+
     @property
     def external_database_url(self) -> str | None:
         """The server to use instead of the embedded one: DATABASE_URL, else libpq's PG* variables."""
