@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     # ({REVSYNC_WEB_URL}/callback/hubspot) and must be registered with the provider's app.
     web_url: str = Field("http://localhost:8000", alias="REVSYNC_WEB_URL")
 
+    # Orchestration: the daily sync's time zone (an IANA name), the history a new connection
+    # loads first, and how many accounts sync at once (each account one at a time).
+    sync_timezone: str = Field("UTC", alias="REVSYNC_SYNC_TIMEZONE")
+    initial_backfill_days: int = Field(90, alias="REVSYNC_INITIAL_BACKFILL_DAYS", ge=1)
+    max_parallel_syncs: int = Field(4, alias="REVSYNC_MAX_PARALLEL_SYNCS", ge=1)
+
     @property
     def external_database_url(self) -> str | None:
         """The server to use instead of the embedded one: DATABASE_URL, else libpq's PG* variables."""
