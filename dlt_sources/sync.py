@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg2
 
-from dlt_sources.http import SourceError
+from dlt_sources.http import RetriesExhausted, SourceError
 from dlt_sources.loading import SyncAlreadyRunning, SyncResult
 from revsync.credentials import PROVIDER_NAMES, ConnectionCredentials, NeedsReauth
 from revsync.errors import RevsyncError
@@ -36,6 +36,7 @@ class AccountSync:
     status: str  # success | partial | failed
     result: SyncResult | None = None
     error: str | None = None
+    transient: bool = False  # a failure that may pass if retried later (the provider kept failing, a busy account)
 
     def line(self) -> str:
         if self.result is None:
@@ -105,13 +106,14 @@ def sync_accounts(provider: str, database_url: str, account_ids: Sequence[str], 
             outcomes.append(AccountSync(account_id, provider, "failed", error=message))
         except SyncAlreadyRunning as exc:  # nothing wrong with the connection
             finish_sync(database_url, sync_id, "failed", error=str(exc))
-            outcomes.append(AccountSync(account_id, provider, "failed", error=str(exc)))
+            outcomes.append(AccountSync(account_id, provider, "failed", error=str(exc), transient=True))
         except (SourceError, RevsyncError, OSError) as exc:
             message = str(exc)
             if credentials is not None:
                 credentials.mark_error(message)
             finish_sync(database_url, sync_id, "failed", error=message)
-            outcomes.append(AccountSync(account_id, provider, "failed", error=message))
+            outcomes.append(AccountSync(account_id, provider, "failed", error=message,
+                                        transient=isinstance(exc, RetriesExhausted | OSError)))
         except Exception as exc:  # a bug or an unexpected answer: record it, then go on
             log.exception("%s sync of account %s failed", name, account_id)
             message = f"{type(exc).__name__}: {exc}"
