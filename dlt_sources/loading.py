@@ -10,6 +10,7 @@ rows in staging tables every account of the dataset shares.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,8 +104,9 @@ def one_sync_per_account(database_url: str, provider: str, account_id: str):
         conn.close()  # ends the session, which releases the lock
 
 
-def run_pipeline(pipeline: dlt.Pipeline, data: Any, database_url: str, dataset: str) -> None:
-    """Extract, normalize and load `data`, after finishing any load a crash interrupted.
+def run_pipeline(pipeline: dlt.Pipeline, parts: Iterable[Any], database_url: str, dataset: str) -> None:
+    """Extract, normalize and load each of `parts` (dlt sources or resources) in turn, after
+    finishing any load a crash interrupted.
 
     A pending load is finished first; then the state the destination holds (bookmarks) wins over
     whatever this machine's working folder remembers.
@@ -114,10 +116,11 @@ def run_pipeline(pipeline: dlt.Pipeline, data: Any, database_url: str, dataset: 
             pipeline.normalize()
             pipeline.load()
         pipeline.sync_destination()
-    pipeline.extract(data)
-    pipeline.normalize()
-    with load_lock(database_url, dataset):
-        pipeline.load()
+    for data in parts:
+        pipeline.extract(data)
+        pipeline.normalize()
+        with load_lock(database_url, dataset):
+            pipeline.load()
 
 
 def our_error(exc: BaseException) -> BaseException:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ from dlt_sources.http import RetryPolicy, TokenSource
 from dlt_sources.hubspot.api import DEFAULT_API_VERSION, DEFAULT_BURST, DEFAULT_SEARCH, HubSpotApi
 from dlt_sources.hubspot.objects import OBJECTS, with_extra_properties
 from dlt_sources.hubspot.reader import MODES, PortalReader, SyncPlan
-from dlt_sources.hubspot.source import hubspot_source
+from dlt_sources.hubspot.source import ReadInLoads, hubspot_source
 from dlt_sources.loading import (
     SyncResult,
     load_lock,
@@ -54,6 +54,8 @@ class HubSpotSyncOptions:
     burst: tuple[int, float] = DEFAULT_BURST  # requests per window (app tier), adapted from headers
     search: tuple[int, float] = DEFAULT_SEARCH  # search's own bucket; its answers carry no limit headers
     lookback_seconds: int = 300
+    # A big read is loaded in parts of this many rows, while the reading goes on.
+    rows_per_load: int = 25_000
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
@@ -97,7 +99,11 @@ def sync_portal(database_url: str, api_base: str, credentials: TokenSource, opti
     pipeline = pipeline_for("hubspot", account_id, database_url, DATASET, pipelines_dir)
     try:
         with one_sync_per_account(database_url, "hubspot", account_id):
-            run_pipeline(pipeline, hubspot_source(reader), database_url, DATASET)
+            read = ReadInLoads(reader, options.rows_per_load)
+            try:
+                run_pipeline(pipeline, _parts(read), database_url, DATASET)
+            finally:
+                read.close()
             with load_lock(database_url, DATASET):
                 marked = _mark_gone(database_url, account_id, reader)
     except PipelineStepFailed as exc:
@@ -113,6 +119,11 @@ def sync_portal(database_url: str, api_base: str, credentials: TokenSource, opti
         refreshes=api.stats.refreshes, seconds=time.monotonic() - started,
         read_seconds=outcome.seconds, v1_used=outcome.v1_used, calls_by_endpoint=dict(api.stats.by_endpoint),
     )
+
+
+def _parts(read: ReadInLoads) -> Iterator:
+    while not read.finished:
+        yield hubspot_source(read)
 
 
 def _loaded_versions(database_url: str, account_id: str, object_type: str, ids: list[str]) -> dict:

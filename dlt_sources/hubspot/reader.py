@@ -47,6 +47,7 @@ log = logging.getLogger("revsync.sources.hubspot")
 MODES = ("incremental", "full", "reconcile")
 DEFAULT_LOOKBACK_SECONDS = 300  # covers search's indexing delay ("a few moments")
 DEFAULT_WORKERS = 8
+READ_AHEAD_PAGES = 96
 
 Batch = tuple[str, list[dict]]  # (raw table, rows)
 
@@ -98,7 +99,9 @@ class PortalReader:
         started = time.monotonic()
         self._local_start_ms = int(time.time() * 1000)
         streams = self._streams()
-        pages: queue.Queue = queue.Queue(maxsize=4 * max(1, self.plan.workers))
+        # Room for the pages read while the previous part is normalized and loaded (see
+        # source.ReadInLoads), so reading does not stall on loading.
+        pages: queue.Queue = queue.Queue(maxsize=max(READ_AHEAD_PAGES, 4 * self.plan.workers))
         done = object()
         stop = threading.Event()
 

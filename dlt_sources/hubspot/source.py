@@ -56,24 +56,57 @@ def table_hints(name: str, specs: dict[str, ObjectSpec]) -> dict:
     return dlt.mark.make_hints(table_name=name, primary_key=list(key), write_disposition="merge", columns=columns)
 
 
+class ReadInLoads:
+    """One read of a portal, loaded in parts of about `rows_per_load` rows.
+
+    The reader's threads keep reading (into their buffer) while a part is normalized and loaded,
+    so on a big first sync loading overlaps with the API instead of waiting for the whole read.
+    Bookmarks are saved only with the last part: a crash between parts leaves the old bookmarks,
+    and the rerun reads again what the loaded parts hold (merged, never duplicated).
+    """
+
+    def __init__(self, reader: PortalReader, rows_per_load: int):
+        self.reader, self.rows_per_load = reader, rows_per_load
+        self.finished = False
+        self._batches: Iterator | None = None
+
+    def part(self) -> Iterator:
+        if self._batches is None:
+            self._batches = self.reader.batches()  # starts reading on the first pull
+        rows = 0
+        for item in self._batches:
+            yield item
+            rows += len(item[1])
+            if rows >= self.rows_per_load:
+                return  # the reader stays open for the next part
+        self.finished = True
+
+    def close(self) -> None:
+        if self._batches is not None:
+            self._batches.close()
+
+
 @dlt.source(name="hubspot", max_table_nesting=0)
-def hubspot_source(reader: PortalReader | None = None) -> Iterator:
-    """One HubSpot portal's data, read by `reader` (none: an empty source, for asset specs)."""
+def hubspot_source(read: ReadInLoads | None = None) -> Iterator:
+    """The next part of one HubSpot portal's read (none: an empty source, for asset specs)."""
 
     def portal() -> Iterator:
-        if reader is None:
+        if read is None:
             return
         state = dlt.current.source_state()
         bookmarks: dict[str, int] = state.setdefault("bookmarks", {})
-        reader.plan.bookmarks = dict(bookmarks)
+        reader = read.reader
+        if read._batches is None:
+            reader.plan.bookmarks = dict(bookmarks)
         hinted: set[str] = set()
-        for table, rows in reader.batches():
+        for table, rows in read.part():
             if table not in hinted:
                 hinted.add(table)
                 yield dlt.mark.with_hints(rows, table_hints(table, reader.plan.specs), create_table_variant=True)
             else:
                 yield dlt.mark.with_table_name(rows, table)
-        # Saved with this load's rows: a load that never finishes leaves the old bookmarks.
-        bookmarks.update(reader.outcome.new_bookmarks)
+        if read.finished:
+            # Saved with this load's rows: a load that never finishes leaves the old bookmarks.
+            bookmarks.update(reader.outcome.new_bookmarks)
 
     yield dlt.resource(portal, name="portal", write_disposition="merge")

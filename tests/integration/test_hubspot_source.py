@@ -185,3 +185,33 @@ def test_a_second_sync_of_the_same_account_is_refused_while_one_runs(portals):
         first.join(timeout=120)
         httpx.delete(f"{portals.sandbox.url}/_sandbox/faults", timeout=10).raise_for_status()
     portals.assert_equal("account-1")
+
+
+def test_a_read_in_parts_keeps_the_old_bookmarks_until_its_last_part(portals):
+    """A big read loads in parts while it goes on reading. A sync that fails after some parts have
+    loaded saves no bookmark, so the rerun reads everything again and ends equal to the truth."""
+    from dlt_sources.http import RetryPolicy, SourceError
+
+    account_id, token = new_account_id(portals.url), portals.accounts["account-2"][1]
+    source = StaticToken(account_id, "hubspot", token)
+    quick = RetryPolicy(first_backoff_seconds=0.05, max_backoff_seconds=0.5, give_up_after_seconds=6)
+    options = dict(search=(1000, 1.0), use_v1_engagements=portals.v1, rows_per_load=100, policy=quick)
+    httpx.post(f"{portals.sandbox.url}/_sandbox/faults", json={"rules": [
+        {"provider": "hubspot", "endpoint": "tasks", "status": {"500": 1.0}},
+        {"provider": "hubspot", "endpoint": "engagements", "status": {"500": 1.0}}]}, timeout=10).raise_for_status()
+    try:
+        with pytest.raises(SourceError):
+            sync_portal(portals.url, portals.sandbox.url, source, HubSpotSyncOptions(**options),
+                        pipelines_dir=portals.pipelines_dir)
+    finally:
+        httpx.delete(f"{portals.sandbox.url}/_sandbox/faults", timeout=10).raise_for_status()
+    with psycopg2.connect(portals.url) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from raw_hubspot.contacts where account_id = %s", (account_id,))
+        assert cur.fetchone()[0] > 0, "no part was loaded before the failure: nothing was tested"
+    conn.close()
+    result = sync_portal(portals.url, portals.sandbox.url, source, HubSpotSyncOptions(**options),
+                         pipelines_dir=portals.pipelines_dir)
+    # No bookmark was saved, so the rerun lists every type again rather than searching for changes.
+    assert not any("/search" in endpoint for endpoint in result.calls_by_endpoint), result.calls_by_endpoint
+    assert_equals_truth(portals.url, account_id, portals.truth("account-2"))
+    assert duplicate_keys(portals.url) == 0
