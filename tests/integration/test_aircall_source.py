@@ -1,0 +1,165 @@
+"""The Aircall source against the sandbox over HTTP, into the real PostgreSQL: full and
+incremental syncs equal the truth, archived calls are marked, windows load exactly their calls,
+two companies stay apart, and a window of 25,000 calls passes the 10,000-per-query cap."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import psycopg2
+import pytest
+
+from dlt_sources.aircall.pipeline import AircallSyncOptions, sync_account
+from provider_sandbox.launcher import SandboxProcess
+from tests.integration.aircall_truth import assert_calls_equal_truth, connect_company, duplicate_keys, loaded_calls
+from tests.support import get_json
+
+ANCHOR = "2026-11-01T00:00:00Z"
+ANCHOR_AT = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+class Companies:
+    """The sandbox's Aircall companies, each connected to its own revsync account."""
+
+    def __init__(self, sandbox: SandboxProcess, database_url: str, pipelines_dir: str):
+        self.sandbox, self.url, self.pipelines_dir = sandbox, database_url, pipelines_dir
+        self.credentials = {company["key"]: connect_company(database_url, sandbox.url, company["aircall"])
+                            for company in get_json(f"{sandbox.url}/_sandbox/accounts")}
+
+    def account_id(self, key: str) -> str:
+        return self.credentials[key].account_id
+
+    def sync(self, key: str, **options):
+        return sync_account(self.url, self.credentials[key], AircallSyncOptions(**options),
+                            pipelines_dir=self.pipelines_dir)
+
+    def truth(self, key: str) -> dict:
+        return get_json(f"{self.sandbox.url}/_sandbox/truth")["accounts"][key]["aircall"]
+
+    def assert_equal(self, key: str) -> None:
+        assert_calls_equal_truth(self.url, self.account_id(key), self.truth(key))
+
+    def advance(self, **body) -> dict:
+        response = httpx.post(f"{self.sandbox.url}/_sandbox/advance", json={"providers": ["aircall"], **body},
+                              timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()["changes"]
+
+    def close(self) -> None:
+        for credentials in self.credentials.values():
+            credentials.close()
+
+
+@pytest.fixture(scope="module")
+def companies(environment, tmp_path_factory):
+    sandbox = SandboxProcess.start(tmp_path_factory.mktemp("aircall"), "--accounts", "2", "--engagements", "20",
+                                   "--aircall-calls", "700", "--seed", "11", "--anchor", ANCHOR,
+                                   "--aircall-rate-limit", "100000")
+    try:
+        companies = Companies(sandbox, environment.database_url, str(tmp_path_factory.mktemp("dlt")))
+        yield companies
+        companies.close()
+    finally:
+        sandbox.stop()
+
+
+def test_first_sync_equals_truth_and_marks_archived_calls(companies):
+    result = companies.sync("account-1")
+    assert result.provider == "aircall" and result.mode == "incremental"
+    assert result.rows["calls"] == result.changed["calls"] == 700
+    assert result.quarantined == {}
+    companies.assert_equal("account-1")
+    truth = companies.truth("account-1")
+    assert truth["calls"]["archived_count"] > 0  # the check above compared them
+    with psycopg2.connect(companies.url) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) filter (where user_id is null), count(*) filter (where answered_at is null), "
+                    "count(*) filter (where direction = 'inbound'), count(*) filter (where has_recording) "
+                    "from raw_aircall.calls where account_id = %s", (companies.account_id("account-1"),))
+        no_user, missed, inbound, recorded = cur.fetchone()
+        cur.execute("select count(*), count(distinct lower(email)) from raw_aircall.users where account_id = %s",
+                    (companies.account_id("account-1"),))
+        users, emails = cur.fetchone()
+    conn.close()
+    assert no_user > 0 and missed >= no_user and inbound > 0 and recorded > 0
+    assert users == emails == truth["users"]
+    assert duplicate_keys(companies.url) == 0
+
+
+def test_the_other_company_is_isolated(companies):
+    companies.sync("account-2", mode="full")
+    companies.assert_equal("account-2")
+    companies.assert_equal("account-1")
+    assert duplicate_keys(companies.url) == 0
+
+
+def test_incremental_reads_new_calls_and_the_lookback_only(companies):
+    changes = companies.advance(account="account-1", seconds=7200, fraction=0, create=0.05)
+    created = changes["account-1"]["aircall"]["calls"]["created"]
+    assert created > 0
+    result = companies.sync("account-1")
+    assert result.changed["calls"] == created
+    # The new calls plus the day of lookback, not the company's whole history.
+    assert result.rows["calls"] < 700 / 4, result.rows
+    companies.assert_equal("account-1")
+
+
+def test_archiving_older_calls_needs_a_full_sync(companies):
+    companies.advance(account="account-2", seconds=600, fraction=0, archive=0.1)
+    companies.sync("account-2")  # archives of calls older than the lookback stay unseen here
+    result = companies.sync("account-2", mode="full")
+    assert result.rows["calls"] == companies.truth("account-2")["calls"]["count"]
+    companies.assert_equal("account-2")
+    assert duplicate_keys(companies.url) == 0
+
+
+def test_a_window_loads_exactly_the_calls_started_in_it(companies, environment):
+    # A fresh account: only the window's calls may land.
+    fresh = connect_company(companies.url, companies.sandbox.url, companies.sandbox.accounts[0]["aircall"])
+    start, end = ANCHOR_AT - timedelta(days=90), ANCHOR_AT - timedelta(days=30)
+    try:
+        result = sync_account(companies.url, fresh, AircallSyncOptions(window=(start, end)),
+                              pipelines_dir=companies.pipelines_dir)
+    finally:
+        fresh.close()
+    assert result.mode == "window"
+    with psycopg2.connect(companies.url) as conn, conn.cursor() as cur:
+        cur.execute("select min(started_at), max(started_at), count(*) from raw_aircall.calls "
+                    "where account_id = %s", (fresh.account_id,))
+        low, high, count = cur.fetchone()
+        cur.execute("select count(*) from raw_aircall.calls where account_id = %s and started_at >= %s "
+                    "and started_at < %s", (companies.account_id("account-1"), start, end))
+        expected = cur.fetchone()[0]
+    conn.close()
+    assert start <= low and high < end and count == expected > 0
+
+
+def test_bad_window_is_refused_with_a_message():
+    with pytest.raises(ValueError, match="start must be before its end"):
+        AircallSyncOptions(window=(ANCHOR_AT, ANCHOR_AT))
+    with pytest.raises(ValueError, match="cannot be combined with full"):
+        AircallSyncOptions(mode="full", window=(ANCHOR_AT - timedelta(days=1), ANCHOR_AT))
+
+
+def test_a_window_of_25000_calls_passes_the_10k_cap(environment, tmp_path_factory):
+    sandbox = SandboxProcess.start(tmp_path_factory.mktemp("aircall-25k"), "--accounts", "1", "--engagements", "20",
+                                   "--aircall-calls", "25000", "--seed", "3", "--anchor", ANCHOR,
+                                   "--aircall-rate-limit", "100000")
+    try:
+        credentials = connect_company(environment.database_url, sandbox.url, sandbox.accounts[0]["aircall"])
+        window = (ANCHOR_AT - timedelta(days=400), ANCHOR_AT + timedelta(days=1))
+        try:
+            result = sync_account(environment.database_url, credentials,
+                                  AircallSyncOptions(window=window, transcriptions=False),
+                                  pipelines_dir=str(tmp_path_factory.mktemp("dlt")))
+        finally:
+            credentials.close()
+        assert result.extra["windows_split"] >= 1
+        truth = get_json(f"{sandbox.url}/_sandbox/truth")["accounts"]["account-1"]["aircall"]
+        assert truth["calls"]["count"] == 25_000
+        assert_calls_equal_truth(environment.database_url, credentials.account_id, truth)
+        # Every page was a full 50 but the last of each part: few requests beyond 25,000 / 50.
+        assert result.calls_by_endpoint["GET /v1/calls"] <= 500 + 2 * 8, result.calls_by_endpoint
+        assert loaded_calls(environment.database_url, credentials.account_id)["count"] == 25_000
+    finally:
+        sandbox.stop()
