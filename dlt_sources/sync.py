@@ -68,6 +68,7 @@ def connected_accounts(database_url: str, provider: str, account_ids: Sequence[s
 # provider -> (module, options class); the module defines `sync_account`.
 SOURCES: dict[str, tuple[str, str]] = {
     "hubspot": ("dlt_sources.hubspot.pipeline", "HubSpotSyncOptions"),
+    "aircall": ("dlt_sources.aircall.pipeline", "AircallSyncOptions"),
 }
 
 
