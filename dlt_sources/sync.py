@@ -69,6 +69,7 @@ def connected_accounts(database_url: str, provider: str, account_ids: Sequence[s
 SOURCES: dict[str, tuple[str, str]] = {
     "hubspot": ("dlt_sources.hubspot.pipeline", "HubSpotSyncOptions"),
     "aircall": ("dlt_sources.aircall.pipeline", "AircallSyncOptions"),
+    "fathom": ("dlt_sources.fathom.pipeline", "FathomSyncOptions"),
 }
 
 

@@ -90,6 +90,66 @@ def _secret_key(args) -> int:
     return 0
 
 
+def _users(args) -> int:
+    from oauth_service.users import add_user, create_password_link
+    from revsync.accounts import find_account
+    from revsync.settings import get_settings
+
+    password = _read_password(args.password) if args.password is not None else None
+    conn = _database()
+    try:
+        with conn:
+            account = find_account(conn, args.account)
+            user, created = add_user(conn, account_id=account.account_id, email=args.email, role=args.role,
+                                     display_name=args.name, password=password)
+            link = None if password is not None else create_password_link(conn, user.user_id)
+    finally:
+        conn.close()
+    print(f"{'added' if created else 'updated'} {user.role} {user.email} in {account.name} ({account.slug})")
+    if link:
+        print(f"one-time link to set the password (valid 72 hours, works once):\n  "
+              f"{get_settings().web_url}/set-password/{link}")
+    return 0
+
+
+def _read_password(option: str) -> str:
+    """`--password -` reads one line of stdin; `--password ask` prompts twice without echo."""
+    if option == "-":
+        return sys.stdin.readline().rstrip("\n")
+    if option == "ask":
+        import getpass
+
+        first = getpass.getpass("Password (not shown): ")
+        if getpass.getpass("The same password again: ") != first:
+            raise RevsyncError("The two passwords differ.")
+        return first
+    raise RevsyncError("--password takes - (read stdin) or ask (prompt); a password on the command line "
+                       "would be visible to other users of the machine.")
+
+
+def _web(args) -> int:
+    from oauth_service.config import WebConfig
+    from oauth_service.server import serve
+    from revsync.db.migrate import migrate
+
+    url = _database_url()
+    migrate(url)
+    overrides = {"public_url": args.public_url} if args.public_url else {}
+    config = WebConfig.from_settings(url, **overrides)
+    print(f"revsync web app at {config.public_url} (listening on {args.host}:{args.port}); Ctrl-C stops it",
+          flush=True)
+    serve(config, args.host, args.port)
+    return 0
+
+
+def _database_url() -> str:
+    from revsync.db import check_connection, database_url
+
+    url = database_url(start=True)
+    check_connection(url)
+    return url
+
+
 def _database():
     """A psycopg2 connection to revsync's database (the embedded server is started if needed)."""
     import psycopg2
@@ -128,24 +188,29 @@ def _accounts(args) -> int:
     return 0
 
 
-def _read_token(option: str | None) -> str:
-    """The token from `--private-app-token`: the value itself, `-` for one line of stdin, or a
-    prompt that does not echo when the option is omitted."""
+def _read_token(option: str | None, what: str = "HubSpot private app token",
+                flag: str = "--private-app-token") -> str:
+    """A secret from its option: the value itself, `-` for one line of stdin, or a prompt that
+    does not echo when the option is omitted."""
     if option == "-":
         token = sys.stdin.readline()
     elif option is None:
         import getpass
 
-        token = getpass.getpass("HubSpot private app token (not shown): ")
+        token = getpass.getpass(f"{what} (not shown): ")
     else:
         token = option
     token = token.strip()
     if not token:
-        raise RevsyncError("No token given. Pass --private-app-token TOKEN, or - to read it from stdin.")
+        raise RevsyncError(f"No {what} given. Pass {flag} VALUE, or - to read it from stdin.")
     return token
 
 
 def _connect(args) -> int:
+    return _connect_fathom(args) if args.provider == "fathom" else _connect_hubspot(args)
+
+
+def _connect_hubspot(args) -> int:
     from revsync.accounts import find_account
     from revsync.credentials import default_api_base, normalize_api_base, store_connection, verify_hubspot_token
 
@@ -167,6 +232,67 @@ def _connect(args) -> int:
         print(f"warning: the token lacks {', '.join(check.missing_scopes)}; object types that need it are "
               "skipped until the private app is given those scopes", file=sys.stderr)
     return 0
+
+
+def _connect_fathom(args) -> int:
+    from dlt_sources.fathom.api import check_api_key, delete_webhook, register_webhook
+    from dlt_sources.http import SourceError, Unauthorized
+    from revsync.accounts import find_account
+    from revsync.credentials import default_api_base, load_connection, normalize_api_base, store_connection
+
+    api_base = normalize_api_base(args.api_base) if args.api_base else default_api_base("fathom")
+    webhook_base = _webhook_base(args.webhook_url) if args.webhook_url else None
+    conn = _database()
+    try:
+        account = find_account(conn, args.account)
+        key = _read_token(args.api_key, "Fathom API key", "--api-key")
+        try:
+            check_api_key(api_base, key)
+        except Unauthorized:
+            raise RevsyncError("Fathom rejected the API key (401). Copy the whole key from Fathom's Settings > "
+                               "API Access and try again.") from None
+        except SourceError as exc:
+            raise RevsyncError(f"Could not check the Fathom API key at {api_base}: {exc}") from None
+        try:
+            previous = load_connection(conn, account.account_id, "fathom").secrets
+        except RevsyncError:
+            previous = {}
+        secrets = {"api_key": key}
+        # Without --webhook-url, a webhook registered earlier keeps delivering: keep its secret.
+        secrets.update({k: previous[k] for k in ("webhook_secret", "webhook_id") if k in previous and not webhook_base})
+        with conn:
+            connection_id = store_connection(conn, account_id=account.account_id, provider="fathom",
+                                             auth_type="api_key", secrets=secrets, api_base=api_base)
+            if webhook_base:
+                destination = f"{webhook_base}/webhooks/fathom/{connection_id}"
+                try:
+                    if previous.get("webhook_id"):
+                        try:
+                            delete_webhook(api_base, key, previous["webhook_id"])
+                        except SourceError as exc:  # gone already, or another user's: not ours to fix
+                            print(f"note: the earlier webhook could not be removed ({exc})", file=sys.stderr)
+                    webhook = register_webhook(api_base, key, destination)
+                except SourceError as exc:
+                    raise RevsyncError(f"Fathom did not register the webhook: {exc}") from None
+                secrets.update(webhook_secret=webhook["secret"], webhook_id=str(webhook["id"]))
+                store_connection(conn, account_id=account.account_id, provider="fathom", auth_type="api_key",
+                                 secrets=secrets, api_base=api_base)
+    finally:
+        conn.close()
+    print(f"connected Fathom to {account.name} ({account.slug}) through {api_base}; the key is in the vault")
+    if webhook_base:
+        print(f"Fathom sends new meetings to {destination}")
+    return 0
+
+
+def _webhook_base(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RevsyncError(f"--webhook-url must be the web app's public http(s) base URL, e.g. "
+                           f"https://revsync.example.com (got {url!r}).")
+    return url.strip().rstrip("/")
 
 
 def _parse_instant(value: str):
@@ -262,6 +388,36 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="stop after the first sync")
     demo.set_defaults(func=_demo)
 
+    users = commands.add_parser(
+        "users", help="add web app users (managers and reps) to an account",
+        description="Users sign in to the web app. Managers connect and manage their account's integrations; "
+        "reps see their own numbers. A rep is matched to provider activity by email.",
+    )
+    user_actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    user_add = user_actions.add_parser(
+        "add", help="add a user, or update the role, name or password of an existing one",
+        description="Add a user to an account. Without --password, print a one-time link (72 hours) where the "
+        "user sets their own password.",
+    )
+    user_add.add_argument("--account", required=True, metavar="NAME_OR_SLUG", help="the account: name, slug or id")
+    user_add.add_argument("--email", required=True, help="the user's email (their login, any letter case)")
+    user_add.add_argument("--role", required=True, choices=["manager", "rep"], help="manager or rep")
+    user_add.add_argument("--name", help="the name shown in the app (default: the email)")
+    user_add.add_argument("--password", metavar="-|ask",
+                          help="set the password now: - reads it from stdin, ask prompts for it (at least 10 "
+                          "characters); omitted: print a one-time link instead")
+    users.set_defaults(func=_users)
+
+    web = commands.add_parser(
+        "web", help="serve the web app (integrations page, dashboard, JSON API) in the foreground",
+        description="Migrate the database, then serve the web app. OAuth redirect URIs are "
+        "{REVSYNC_WEB_URL}/callback/<provider>; register them with each provider's OAuth app.",
+    )
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    web.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    web.add_argument("--public-url", help="the address users reach the app at (default: REVSYNC_WEB_URL)")
+    web.set_defaults(func=_web)
+
     run = commands.add_parser(
         "exec", help="run a command with revsync's environment, e.g. `revsync exec -- dagster dev`",
         description="Run COMMAND with the database URL, dbt connection variables and DAGSTER_HOME set.",
@@ -288,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.set_defaults(func=_accounts)
 
     connect = commands.add_parser(
-        "connect", help="connect a provider to an account (HubSpot private app token)",
+        "connect", help="connect a provider to an account with its token or API key",
         description="Store a provider's credentials for an account, encrypted in the database. OAuth "
         "connections are made on the integrations page.",
     )
@@ -307,6 +463,22 @@ def build_parser() -> argparse.ArgumentParser:
                          help="HubSpot API base the token belongs to (default: HUBSPOT_API_BASE, "
                          "https://api.hubapi.com); stored with the connection, and the token is only sent there. "
                          "https, or http on this machine")
+    fathom = connect_providers.add_parser(
+        "fathom", help="connect Fathom with an API key, optionally registering its webhook",
+        description="Check a Fathom API key with one call to the meetings API, then store it encrypted for the "
+        "account. The key is never printed. With --webhook-url, Fathom is asked to send every new meeting to "
+        "this deployment's receiver (WEBHOOK_URL/webhooks/fathom/CONNECTION), and the webhook's signing secret "
+        "is stored with the key.",
+    )
+    fathom.add_argument("--account", required=True, metavar="NAME_OR_SLUG",
+                        help="the account: its name, slug or id (see `revsync accounts list`)")
+    fathom.add_argument("--api-key", metavar="KEY",
+                        help="the Fathom API key; - reads it from stdin; omitted: asked for, not echoed")
+    fathom.add_argument("--api-base", metavar="URL",
+                        help="Fathom API base the key belongs to (default: FATHOM_API_BASE, https://api.fathom.ai); "
+                        "https, or http on this machine")
+    fathom.add_argument("--webhook-url", metavar="URL",
+                        help="the web app's public base URL; register a webhook there for new meetings")
     connect.set_defaults(func=_connect)
 
     sync = commands.add_parser(
@@ -328,6 +500,14 @@ def build_parser() -> argparse.ArgumentParser:
                               help="read engagements through HubSpot's legacy v1 engagements API while it answers "
                               "(falls back to the date-based API by itself; see the README for its cost)")
     hubspot_sync.set_defaults(provider_options=lambda args: {"use_v1_engagements": args.v1_engagements})
+    _sync_parser(
+        sync_providers, "fathom",
+        help="Fathom meetings, invitees, transcripts, summaries, action items and users",
+        description="Without options: meetings created since the last sync (with a lookback, and back to any "
+        "meeting still waiting for its transcript), plus webhook deliveries stored since; the first sync reads "
+        "everything.",
+        full="re-read every meeting",
+    )
     sync.set_defaults(func=_sync)
 
     key = commands.add_parser("secret-key", help="print a new REVSYNC_SECRET_KEY (Fernet key)")
