@@ -23,6 +23,7 @@ from provider_sandbox.aircall import api as aircall_api
 from provider_sandbox.aircall.errors import aircall_error
 from provider_sandbox.fathom import meetings as fathom_meetings
 from provider_sandbox.fathom import oauth as fathom_oauth
+from provider_sandbox.fathom import users as fathom_users
 from provider_sandbox.fathom import webhooks as fathom_webhooks
 from provider_sandbox.fathom.auth import fathom_error
 from provider_sandbox.fault_injection import provider_of
@@ -64,6 +65,7 @@ ROUTE_MODULES = (
     fathom_meetings,
     fathom_oauth,
     fathom_webhooks,
+    fathom_users,
     aircall_api,
 )
 

@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Fathom OAuth access token lifetime in seconds (default %(default)s)")
     fathom.add_argument("--fathom-oauth-includes", choices=("omit", "error"), default=defaults.fathom_oauth_includes,
                         help="include_transcript/summary with an OAuth token: leave out or 400")
+    fathom.add_argument("--fathom-transcript-delay-seconds", type=float,
+                        default=defaults.fathom_transcript_delay_seconds,
+                        help="a meeting's transcript is ready this long after its created_at (default %(default)s)")
 
     faults = parser.add_argument_group("faults")
     faults.add_argument("--fault-seed", type=int, help="seed of injected faults (default: --seed)")
@@ -172,6 +175,7 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
         fathom_window_seconds=args.fathom_window_seconds,
         fathom_token_ttl_seconds=args.fathom_token_ttl,
         fathom_oauth_includes=args.fathom_oauth_includes,
+        fathom_transcript_delay_seconds=args.fathom_transcript_delay_seconds,
         latency_enabled=args.latency,
         latency_fixed_ms=args.latency_fixed_ms,
         latency_jitter_ms=args.latency_jitter_ms,

@@ -136,6 +136,9 @@ class SandboxSettings:
     # include_transcript/include_summary are "unavailable for OAuth connected apps" (SDK docs);
     # what happens is undocumented: leave them out ("omit") or answer 400 ("error").
     fathom_oauth_includes: str = "omit"
+    # Seconds after a meeting's created_at before its transcript is ready: until then the list's
+    # `transcript` is null and /recordings/{id}/transcript answers an empty list. 0: always ready.
+    fathom_transcript_delay_seconds: float = 0.0
 
     # --- fault injection (POST /_sandbox/faults); None = derive from `seed` ---
     fault_seed: int | None = None
@@ -219,6 +222,8 @@ class SandboxSettings:
             raise ValueError("fathom meetings must be >= 0")
         if self.fathom_rate_limit < 1 or self.fathom_window_seconds <= 0:
             raise ValueError("the Fathom rate limit and window must be positive")
+        if self.fathom_transcript_delay_seconds < 0:
+            raise ValueError("the Fathom transcript delay must be >= 0")
         if self.fathom_oauth_includes not in ("omit", "error"):
             raise ValueError("fathom_oauth_includes must be 'omit' or 'error'")
         unknown_groups = sorted(set(self.hubspot_legacy_off) - set(HUBSPOT_LEGACY_GROUPS))

@@ -6,6 +6,8 @@
   `calendar_invitees_domains_type`, `meeting_type`; `include_transcript|summary|action_items|
   highlights|crm_matches`. Without their flag, `transcript`, `default_summary` and
   `action_items` are absent, `highlights` and `crm_matches` null.
+- A transcript is ready `fathom_transcript_delay_seconds` after the meeting's `created_at` (sandbox
+  clock); before that the list's `transcript` is null and the recording's transcript is `[]`.
 - `GET /external/v1/recordings/{id}/transcript` -> `{"transcript": [...]}` and `/summary` ->
   `{"summary": {...} | null}`; with `destination_url` the body is POSTed there instead and the
   answer is `{"destination_url": ...}`.
@@ -30,7 +32,7 @@ from provider_sandbox.fathom.delivery import post_json
 from provider_sandbox.fathom.render import Includes, MeetingView, prospect_domain, render_meeting, summary, transcript
 from provider_sandbox.fathom.text import MEETING_TYPES
 from provider_sandbox.responses import json_response
-from provider_sandbox.state import sandbox_state
+from provider_sandbox.state import SandboxState, sandbox_state
 from provider_sandbox.store import Account
 from provider_sandbox.timefmt import parse_iso_to_ms
 from provider_sandbox.vocabulary import PROSPECT_COMPANIES
@@ -165,8 +167,14 @@ async def list_meetings(request: Request) -> Response:
     next_cursor = None
     if len(newest_first) > PAGE_SIZE:
         next_cursor = encode_cursor(int(account.fathom.meetings.ids[newest_first[PAGE_SIZE]]))
-    items = [render_meeting(state.store.seed, account, int(row), include) for row in page]
+    items = [render_meeting(state.store.seed, account, int(row), include, transcript_ready(state, account, int(row)))
+             for row in page]
     return json_response({"limit": PAGE_SIZE, "next_cursor": next_cursor, "items": items}, headers=headers)
+
+
+def transcript_ready(state: SandboxState, account: Account, row: int) -> bool:
+    delay_ms = state.settings.fathom_transcript_delay_seconds * 1000
+    return state.store.now_ms() >= int(account.fathom.meetings.created_ms[row]) + delay_ms
 
 
 def find_row(account: Account, raw_id: str) -> int | None:
@@ -187,7 +195,10 @@ async def _recording(request: Request, part: str) -> Response:
     if row is None:
         return fathom_error(404, "Recording not found", headers)
     view = MeetingView(state.store.seed, caller.account, row)
-    body = {"transcript": transcript(view)} if part == "transcript" else {"summary": summary(view)}
+    if part == "transcript":
+        body = {"transcript": transcript(view) if transcript_ready(state, caller.account, row) else []}
+    else:
+        body = {"summary": summary(view)}
     destination = request.query_params.get("destination_url")
     if destination:
         if not destination.startswith(("http://", "https://")):

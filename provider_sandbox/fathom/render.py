@@ -156,7 +156,8 @@ def _join_url(rng) -> str:
     return f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{rng.getrandbits(64):016x}%40thread.v2/0"
 
 
-def render_meeting(seed: int, account: Account, row: int, include: Includes) -> dict:
+def render_meeting(seed: int, account: Account, row: int, include: Includes, transcript_ready: bool = True) -> dict:
+    """The `Meeting` object; `transcript` is null while the transcript is not ready yet."""
     view = MeetingView(seed, account, row)
     recorder = view.recorder
     meeting: dict = {
@@ -193,7 +194,7 @@ def render_meeting(seed: int, account: Account, row: int, include: Includes) -> 
         "meeting_url": view.meeting_url,
     }
     if include.transcript:
-        meeting["transcript"] = transcript(view)
+        meeting["transcript"] = transcript(view) if transcript_ready else None
     if include.summary:
         meeting["default_summary"] = summary(view)
     if include.action_items:
