@@ -207,7 +207,35 @@ def _read_token(option: str | None, what: str = "HubSpot private app token",
 
 
 def _connect(args) -> int:
-    return _connect_fathom(args) if args.provider == "fathom" else _connect_hubspot(args)
+    connect = {"fathom": _connect_fathom, "aircall": _connect_aircall}.get(args.provider, _connect_hubspot)
+    return connect(args)
+
+
+def _connect_aircall(args) -> int:
+    from dlt_sources.aircall.api import verify_credentials
+    from dlt_sources.http import SourceError
+    from revsync.accounts import find_account
+    from revsync.credentials import default_api_base, normalize_api_base, store_connection
+
+    api_base = normalize_api_base(args.api_base) if args.api_base else default_api_base("aircall")
+    api_id = args.api_id.strip()
+    if not api_id:
+        raise RevsyncError("No Aircall API ID given. Pass --api-id ID.")
+    conn = _database()
+    try:
+        account = find_account(conn, args.account)
+        token = _read_token(args.api_token, "Aircall API token", "--api-token")
+        try:
+            verify_credentials(api_base, api_id, token)
+        except SourceError as exc:
+            raise RevsyncError(str(exc)) from None
+        with conn:
+            store_connection(conn, account_id=account.account_id, provider="aircall", auth_type="basic",
+                             secrets={"api_id": api_id, "api_token": token}, api_base=api_base)
+    finally:
+        conn.close()
+    print(f"connected Aircall to {account.name} ({account.slug}) through {api_base}; the API token is in the vault")
+    return 0
 
 
 def _connect_hubspot(args) -> int:
@@ -479,6 +507,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "https, or http on this machine")
     fathom.add_argument("--webhook-url", metavar="URL",
                         help="the web app's public base URL; register a webhook there for new meetings")
+    aircall = connect_providers.add_parser(
+        "aircall", help="connect Aircall with an API ID and API token",
+        description="Check an Aircall API ID and token (HTTP Basic auth) with one call to the users API, then "
+        "store them encrypted for the account. The token is never printed; prefer `--api-token -` (stdin) "
+        "or the prompt.",
+    )
+    aircall.add_argument("--account", required=True, metavar="NAME_OR_SLUG",
+                         help="the account: its name, slug or id (see `revsync accounts list`)")
+    aircall.add_argument("--api-id", required=True, metavar="ID", help="the API ID (Aircall: Integrations > API Keys)")
+    aircall.add_argument("--api-token", metavar="TOKEN",
+                         help="the API token; - reads it from stdin; omitted: asked for, not echoed")
+    aircall.add_argument("--api-base", metavar="URL",
+                         help="Aircall API base (default: AIRCALL_API_BASE, https://api.aircall.io); "
+                         "https, or http on this machine")
     connect.set_defaults(func=_connect)
 
     sync = commands.add_parser(
@@ -508,6 +550,17 @@ def build_parser() -> argparse.ArgumentParser:
         "everything.",
         full="re-read every meeting",
     )
+    aircall_sync = _sync_parser(
+        sync_providers, "aircall",
+        help="Aircall calls (archived ones marked), users and call transcriptions",
+        description="Without options: calls started since the last sync, re-reading the last day for calls that "
+        "ended, were tagged or were archived since; the first sync reads everything. --start/--end windows are "
+        "on the call's start time.",
+        full="re-read every call (catches calls archived or tagged after the lookback)",
+    )
+    aircall_sync.add_argument("--no-transcriptions", dest="transcriptions", action="store_false",
+                              help="skip call transcriptions (each costs one request of the 60 a minute)")
+    aircall_sync.set_defaults(provider_options=lambda args: {"transcriptions": args.transcriptions})
     sync.set_defaults(func=_sync)
 
     key = commands.add_parser("secret-key", help="print a new REVSYNC_SECRET_KEY (Fernet key)")
