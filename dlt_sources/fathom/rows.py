@@ -10,11 +10,14 @@ quarantine whole; a transcript segment whose timestamp cannot be read goes there
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 log = logging.getLogger("revsync.sources.fathom")
 
@@ -63,6 +66,8 @@ class MeetingRows:
         self.tables.setdefault(table, []).append(row)
 
     def quarantine(self, account_id: str, table: str, key: str, reason: str, payload: Any) -> None:
+        if key == "?":  # no key of its own: name it by its content, so two never collide
+            key = "?" + hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
         self.quarantined[table] = self.quarantined.get(table, 0) + 1
         log.warning("fathom account %s: %s %s quarantined: %s", account_id, table, key, reason)
         self.add("quarantine", {"account_id": account_id, "table_name": table, "record_key": key, "reason": reason,
