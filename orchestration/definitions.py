@@ -1,10 +1,20 @@
-"""revsync's Dagster code location: the definitions in defs/, merged, with global policy."""
+"""revsync's Dagster code location: the definitions in defs/, merged, with global policy.
+
+Loaded when Dagster asks for them, not at import: the schedule's time zone and a new connection's
+initial backfill come from revsync's settings then."""
 
 import dagster as dg
 
-from orchestration.defs import ingest, resources, schedules, transform
+from orchestration.defs import checks, ingest, resources, schedules, sensors, transform
 from orchestration.lib.dbt import dbt_project
+from revsync.settings import get_settings
 
-dbt_project.prepare_if_dev()  # `dagster dev` re-parses the dbt project so edits show up
 
-defs = dg.Definitions.merge(resources.defs, ingest.defs, transform.defs, schedules.defs)
+@dg.definitions
+def defs() -> dg.Definitions:
+    dbt_project.prepare_if_dev()  # `dagster dev` re-parses the dbt project so edits show up
+    settings = get_settings()
+    return dg.Definitions.merge(
+        resources.defs, ingest.defs, transform.defs, checks.defs,
+        schedules.build(settings.sync_timezone), sensors.build(settings.initial_backfill_days),
+    )

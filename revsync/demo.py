@@ -115,20 +115,30 @@ def connect_demo_account(url: str, sandbox_url: str) -> str:
 
 
 def materialize_everything(env: dict[str, str]) -> None:
+    """The demo connection's first sync (its Dagster partition, incremental), then every dbt model."""
     os.environ.update(env)
     get_settings.cache_clear()  # provider hosts changed: the sandbox's URL is known only now
+    from datetime import UTC, datetime
+
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.defs.ingest import connection_partitions
+    from orchestration.defs.schedules import INCREMENTAL, last_complete_day
 
-    job = defs.resolve_job_def("daily_sync_job")
+    definitions = defs()
+    config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
-    if not result.success:
-        raise RevsyncError("The first sync failed:\n" + "\n".join(step_failure_reasons(result)))
+        instance.add_dynamic_partitions(connection_partitions("hubspot").name, [DEMO_ACCOUNT_SLUG])
+        partition = dg.MultiPartitionKey({"connection": DEMO_ACCOUNT_SLUG, "day": last_complete_day(datetime.now(UTC))})
+        for job, run_config in (("hubspot_sync_job", {**config, "ops": {"hubspot": {"config": INCREMENTAL}}}),
+                                ("dbt_build_job", config)):
+            result = definitions.resolve_job_def(job).execute_in_process(
+                instance=instance, raise_on_error=False, run_config=run_config,
+                partition_key=partition if job == "hubspot_sync_job" else None,
+            )
+            if not result.success:
+                raise RevsyncError("The first sync failed:\n" + "\n".join(step_failure_reasons(result)))
 
 
 def step_failure_reasons(result) -> list[str]:
@@ -188,6 +198,7 @@ def run_demo(dagster_port: int = 3000, seed: int = DEMO_SEED, engagements: int =
             dagster_log = home / "dagster.log"
             dagster = children.start(
                 "dagster dev",
+                # `dagster dev` runs the daemon too: the queue, the schedule and the sensors.
                 [str(Path(sys.executable).parent / "dagster"), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
                  "-h", "127.0.0.1", "-p", str(port)],
                 env, dagster_log,

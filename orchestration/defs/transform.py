@@ -1,4 +1,5 @@
-"""dbt models as assets; dbt tests run as asset checks."""
+"""dbt models as assets; dbt tests run as asset checks. Models build after the syncs they read
+(see `AFTER_SYNCS`), through the automation sensor here."""
 
 import os
 
@@ -17,4 +18,13 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, database:
     yield from dbt.cli(["build"], context=context).stream()
 
 
-defs = dg.Definitions(assets=[dbt_models])
+dbt_after_sync_sensor = dg.AutomationConditionSensorDefinition(
+    "dbt_after_sync_sensor", target=dg.AssetSelection.assets(dbt_models), minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Builds the dbt models downstream of finished syncs, once per batch.",
+)
+
+# Everything dbt builds in one job, for a manual full rebuild.
+dbt_build_job = dg.define_asset_job("dbt_build_job", selection=dg.AssetSelection.assets(dbt_models))
+
+defs = dg.Definitions(assets=[dbt_models], sensors=[dbt_after_sync_sensor], jobs=[dbt_build_job])

@@ -24,4 +24,15 @@ class RevsyncDbtTranslator(DagsterDbtTranslator):
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] in ("model", "seed", "snapshot") and len(props["fqn"]) > 2:
             spec = spec.replace_attributes(group_name=props["fqn"][1])
+        if props["resource_type"] == "model":
+            spec = spec.replace_attributes(automation_condition=AFTER_SYNCS)
         return spec
+
+
+# A model is built once something it reads changed and no run still syncs or builds what it
+# reads: a batch of account syncs (in parallel, queued) builds each affected model once.
+AFTER_SYNCS = (
+    dg.AutomationCondition.any_deps_updated().since_last_handled()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("after_syncs")
