@@ -1,6 +1,7 @@
 """Every asset materialized for real: sandbox over HTTP → dlt → PostgreSQL → dbt, run by Dagster."""
 
 import time
+from datetime import UTC, datetime
 
 import dagster as dg
 import httpx
@@ -42,14 +43,39 @@ def monkeypatch_module():
         yield patch
 
 
-def materialize_all() -> dg.ExecuteInProcessResult:
-    from orchestration.definitions import defs
+class DailySync:
+    """The runs a daily sync makes: one incremental run per connection's partition, then dbt once."""
 
+    def __init__(self, results: list[dg.ExecuteInProcessResult]):
+        self.results = results
+
+    def get_asset_materialization_events(self):
+        return [event for result in self.results for event in result.get_asset_materialization_events()]
+
+    def get_asset_check_evaluations(self):
+        return [check for result in self.results for check in result.get_asset_check_evaluations()]
+
+
+def materialize_all(accounts: dict[str, str]) -> DailySync:
+    from orchestration.definitions import defs
+    from orchestration.defs.ingest import connection_partitions
+    from orchestration.defs.schedules import INCREMENTAL, last_complete_day
+
+    definitions = defs()
+    day = last_complete_day(datetime.now(UTC))
+    results = []
     with dg.DagsterInstance.get() as instance:  # dagster-postgres storage from the generated dagster.yaml
-        result = defs.resolve_job_def("daily_sync_job").execute_in_process(instance=instance, raise_on_error=False)
-    failures = [event.message for event in result.all_events if event.is_failure]
-    assert result.success, failures
-    return result
+        instance.add_dynamic_partitions(connection_partitions("hubspot").name, list(accounts.values()))
+        for slug in accounts.values():
+            results.append(definitions.resolve_job_def("hubspot_sync_job").execute_in_process(
+                instance=instance, raise_on_error=False, run_config={"ops": {"hubspot": {"config": INCREMENTAL}}},
+                partition_key=dg.MultiPartitionKey({"connection": slug, "day": day})))
+        results.append(definitions.resolve_job_def("dbt_build_job").execute_in_process(
+            instance=instance, raise_on_error=False))
+    for result in results:
+        failures = [event.message for event in result.all_events if event.is_failure]
+        assert result.success, failures
+    return DailySync(results)
 
 
 def query(url: str, sql: str, params=()):
@@ -68,8 +94,8 @@ def test_tokens_are_encrypted_at_rest(environment, connected_accounts, sandbox_u
 
 
 @pytest.fixture(scope="module")
-def first_sync(connected_accounts) -> dg.ExecuteInProcessResult:
-    return materialize_all()
+def first_sync(connected_accounts) -> DailySync:
+    return materialize_all(connected_accounts)
 
 
 def test_materializing_everything_matches_the_sandbox_and_reruns_add_no_duplicates(
@@ -89,8 +115,8 @@ def test_materializing_everything_matches_the_sandbox_and_reruns_add_no_duplicat
             calls = truth[key]["hubspot"]["objects"]["calls"]
             count, duration = query(
                 url,
-                "select count(*), coalesce(sum(duration_ms), 0) from analytics.synced_activities "
-                "where account_id = %s and activity_type = 'call'",
+                "select count(*), coalesce(sum(duration_seconds * 1000), 0) from analytics.synced_activities "
+                "where account_id = %s and activity_type = 'call' and not is_deleted",
                 (account_id,),
             )[0]
             assert (count, duration) == (calls["count"], calls["duration_ms_sum"])
@@ -99,7 +125,7 @@ def test_materializing_everything_matches_the_sandbox_and_reruns_add_no_duplicat
     raw_before = query(url, "select count(*), count(distinct (account_id, id)) from raw_hubspot.calls")[0]
     assert raw_before[0] == raw_before[1]
 
-    materialize_all()
+    materialize_all(connected_accounts)
     assert_matches_truth()
     assert query(url, "select count(*), count(distinct (account_id, id)) from raw_hubspot.calls")[0] == raw_before
     duplicates = query(url, "select count(*) - count(distinct activity_id) from analytics.synced_activities")
@@ -128,13 +154,13 @@ def test_changes_and_archives_upstream_reach_the_mart_on_the_next_run(
     # newest changes reach a sync that starts after that, as at HubSpot.
     time.sleep(2.5)
     truth = get_json(f"{sandbox_url}/_sandbox/truth")["accounts"]
-    materialize_all()
+    materialize_all(connected_accounts)
     for account_id, key in connected_accounts.items():
         calls = truth[key]["hubspot"]["objects"]["calls"]
         count, duration = query(
             environment.database_url,
-            "select count(*), coalesce(sum(duration_ms), 0) from analytics.synced_activities "
-            "where account_id = %s and activity_type = 'call'",
+            "select count(*), coalesce(sum(duration_seconds * 1000), 0) from analytics.synced_activities "
+            "where account_id = %s and activity_type = 'call' and not is_deleted",
             (account_id,),
         )[0]
         assert (count, duration) == (calls["count"], calls["duration_ms_sum"])

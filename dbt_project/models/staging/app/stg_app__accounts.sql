@@ -10,6 +10,7 @@ renamed as (
         account_id,
         name as account_name,
         slug as account_slug,
+        time_zone,
         created_at
     from source
 

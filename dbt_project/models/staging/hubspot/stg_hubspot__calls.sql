@@ -23,7 +23,8 @@ renamed as (
         coalesce(hs_createdate, created_at) as created_at,
         coalesce(hs_lastmodifieddate, updated_at) as updated_at,
         coalesce(is_deleted, archived, false) as is_deleted,
-        deleted_at
+        deleted_at,
+        _dlt_load_id as load_id
     from source
 
 )

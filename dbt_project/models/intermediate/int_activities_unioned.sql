@@ -1,0 +1,201 @@
+{#- Every HubSpot engagement as one activity row: its rep, outcome label, associated records,
+    and when revsync last loaded it. synced_activities is this, built incrementally. -#}
+with calls as (
+
+    select
+        account_id,
+        'call' as activity_type,
+        call_id as source_record_id,
+        'phone' as channel,
+        called_at as occurred_at,
+        owner_id,
+        direction,
+        (duration_ms / 1000.0)::numeric(12, 3) as duration_seconds,
+        disposition_id as source_outcome,
+        title as subject,
+        created_at,
+        updated_at,
+        is_deleted,
+        load_id
+    from {{ ref('stg_hubspot__calls') }}
+
+),
+
+emails as (
+
+    select
+        account_id,
+        'email' as activity_type,
+        email_id as source_record_id,
+        'email' as channel,
+        sent_at as occurred_at,
+        owner_id,
+        case when direction in ('inbound', 'outbound') then direction end as direction,
+        null::numeric(12, 3) as duration_seconds,
+        email_status as source_outcome,
+        subject,
+        created_at,
+        updated_at,
+        is_deleted,
+        load_id
+    from {{ ref('stg_hubspot__emails') }}
+
+),
+
+meetings as (
+
+    select
+        account_id,
+        'meeting' as activity_type,
+        meeting_id as source_record_id,
+        {{ meeting_channel('location', 'external_url') }} as channel,
+        started_at as occurred_at,
+        owner_id,
+        null as direction,
+        extract(epoch from ended_at - started_at)::numeric(12, 3) as duration_seconds,
+        meeting_outcome as source_outcome,
+        title as subject,
+        created_at,
+        updated_at,
+        is_deleted,
+        load_id
+    from {{ ref('stg_hubspot__meetings') }}
+
+),
+
+notes as (
+
+    select
+        account_id,
+        'note' as activity_type,
+        note_id as source_record_id,
+        null as channel,
+        noted_at as occurred_at,
+        owner_id,
+        null as direction,
+        null::numeric(12, 3) as duration_seconds,
+        null as source_outcome,
+        null as subject,
+        created_at,
+        updated_at,
+        is_deleted,
+        load_id
+    from {{ ref('stg_hubspot__notes') }}
+
+),
+
+tasks as (
+
+    select
+        account_id,
+        'task' as activity_type,
+        task_id as source_record_id,
+        case task_type when 'call' then 'phone' when 'email' then 'email' end as channel,
+        due_at as occurred_at,
+        owner_id,
+        null as direction,
+        null::numeric(12, 3) as duration_seconds,
+        task_status as source_outcome,
+        subject,
+        created_at,
+        updated_at,
+        is_deleted,
+        load_id
+    from {{ ref('stg_hubspot__tasks') }}
+
+),
+
+engagements as (
+
+    select * from calls
+    union all select * from emails
+    union all select * from meetings
+    union all select * from notes
+    union all select * from tasks
+
+),
+
+dispositions as (
+
+    select * from {{ ref('stg_hubspot__call_dispositions') }}
+
+),
+
+users as (
+
+    select * from {{ ref('int_source_users_matched') }}
+    where source = 'hubspot'
+
+),
+
+links as (
+
+    select * from {{ ref('int_engagement_links_aggregated') }}
+
+),
+
+loads as (
+
+    select * from {{ ref('stg_hubspot__loads') }}
+
+),
+
+activities as (
+
+    select
+        'hubspot:' || md5(engagements.account_id::text || ':' || engagements.activity_type || ':'
+            || engagements.source_record_id) as activity_id,
+        engagements.account_id,
+        'hubspot' as source,
+        engagements.activity_type,
+        engagements.channel,
+        engagements.occurred_at,
+        users.rep_id,
+        users.user_email as rep_email,
+        engagements.owner_id as source_owner_id,
+        engagements.direction,
+        engagements.duration_seconds,
+        -- Calls: the portal's own label for the disposition id (custom outcomes included).
+        case
+            when engagements.activity_type = 'call' then dispositions.disposition_label
+            else engagements.source_outcome
+        end as outcome,
+        engagements.source_outcome,
+        case
+            when engagements.activity_type = 'call'
+                then coalesce(lower(dispositions.disposition_label) in (
+                    {%- for label in var('connected_call_outcomes') %}
+                    lower('{{ label }}'){{ ',' if not loop.last }}
+                    {%- endfor %}
+                ), false)
+        end as is_connected,
+        engagements.subject,
+        coalesce(links.contact_ids, '{}') as contact_ids,
+        coalesce(links.company_ids, '{}') as company_ids,
+        coalesce(links.deal_ids, '{}') as deal_ids,
+        engagements.source_record_id,
+        engagements.created_at as source_created_at,
+        engagements.updated_at as source_updated_at,
+        greatest(record_load.loaded_at, links_load.loaded_at) as synced_at,
+        engagements.is_deleted
+    from engagements
+    -- A row whose load is still being written has no loaded_at yet: synced_at stays null.
+    left join loads as record_load
+        on record_load.load_id = engagements.load_id
+    left join links
+        on links.account_id = engagements.account_id
+        and links.from_type = engagements.activity_type || 's'
+        and links.from_id = engagements.source_record_id
+    left join loads as links_load
+        on links_load.load_id = links.load_id
+    left join dispositions
+        on engagements.activity_type = 'call'
+        and dispositions.account_id = engagements.account_id
+        and dispositions.disposition_id = engagements.source_outcome
+    left join users
+        on users.account_id = engagements.account_id
+        and users.source_user_id = engagements.owner_id
+
+)
+
+select * from activities

@@ -1,0 +1,21 @@
+with source as (
+
+    select * from {{ source('hubspot', 'associations') }}
+
+),
+
+links as (
+
+    select
+        source.account_id::uuid as account_id,
+        source.from_type,
+        source.from_id,
+        source.to_type,
+        to_ids.to_id,
+        source._dlt_load_id as load_id
+    from source
+    cross join lateral jsonb_array_elements_text(coalesce(source.to_ids, '[]'::jsonb)) as to_ids (to_id)
+
+)
+
+select * from links

@@ -1,0 +1,28 @@
+with source as (
+
+    select * from {{ source('hubspot', 'tasks') }}
+
+),
+
+renamed as (
+
+    select
+        account_id::uuid as account_id,
+        id as task_id,
+        hubspot_owner_id as owner_id,
+        hs_timestamp as due_at,
+        hs_task_subject as subject,
+        hs_task_body as body,
+        lower(hs_task_status) as task_status,
+        lower(hs_task_priority) as priority,
+        lower(hs_task_type) as task_type,
+        coalesce(hs_createdate, created_at) as created_at,
+        coalesce(hs_lastmodifieddate, updated_at) as updated_at,
+        coalesce(is_deleted, archived, false) as is_deleted,
+        deleted_at,
+        _dlt_load_id as load_id
+    from source
+
+)
+
+select * from renamed
