@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import base64
 import math
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
 
-from dlt_sources.http import ApiClient, ApiError, RateBudget, RetryPolicy, SourceError, Unauthorized
+from dlt_sources.http import ApiClient, ApiError, RateBudget, RetryPolicy, SourceError
+from revsync.credentials import NeedsReauth
 
 PER_PAGE = 50  # Aircall's maximum
 QUERY_CAP = 10_000  # records reachable per query; pages past it are refused
@@ -53,7 +55,7 @@ class BasicToken:
 
     Read once per sync; after a 401 the stored pair is read again, so a connection reconnected
     with a new token while a sync runs goes on with it. The same pair rejected twice cannot be
-    refreshed: the connection must be reconnected.
+    refreshed: the connection needs reconnecting (`NeedsReauth`, which marks it so).
     """
 
     def __init__(self, credentials: SecretsSource):
@@ -85,7 +87,9 @@ class BasicToken:
         self._pair = self._read()
         if self._pair != rejected_token:
             return self._pair
-        raise Unauthorized(self.account_id, self.provider, "Aircall answered 401 to its api_id and api_token")
+        raise NeedsReauth(f"Aircall rejected the api_id and api_token of account {self.account_id} (401): the "
+                          "token was revoked or regenerated. Reconnect Aircall on the integrations page or with "
+                          "`revsync connect aircall`.", account_id=self.account_id, provider=self.provider)
 
 
 def basic_auth(pair: str) -> dict[str, str]:
@@ -114,11 +118,17 @@ class AircallApi:
         return self.client.stats
 
     def _read_headers(self, path: str, headers: httpx.Headers) -> None:
-        limit = headers.get("X-AircallApi-Limit")
-        remaining = headers.get("X-AircallApi-Remaining")
-        if limit and limit.isdigit():
-            # Aircall's limit is per minute; Reset only says when the oldest counted request leaves.
-            self.budget.adapt(int(limit), None, int(remaining) if remaining and remaining.isdigit() else None)
+        limit, remaining, reset = (headers.get(f"X-AircallApi-{name}") for name in ("Limit", "Remaining", "Reset"))
+        if not (limit and limit.isdigit()):
+            return
+        if remaining == "0" and reset and reset.isdigit():
+            # Nothing left: nobody sends before Reset (the unix time the oldest counted request
+            # leaves Aircall's window), however full our own count says the window is.
+            self.budget.adapt(int(limit), None)
+            self.budget.pause(max(0.0, int(reset) - time.time()))
+            return
+        # Aircall's limit is per minute; what it says is left also counts requests made by others.
+        self.budget.adapt(int(limit), None, int(remaining) if remaining and remaining.isdigit() else None)
 
     # --- calls -------------------------------------------------------------------------------
 
@@ -200,7 +210,7 @@ def verify_credentials(api_base: str, api_id: str, api_token: str, *, http: http
                      policy=RetryPolicy(give_up_after_seconds=30, timeout_seconds=15), http=http)
     try:
         api.client.get("/v1/users", {"per_page": 1}, label="GET /v1/users")
-    except Unauthorized:
+    except NeedsReauth:
         raise SourceError("Aircall rejected this api_id and api_token (401). Copy both from Aircall's "
                           "Integrations > API Keys page and try again.") from None
     finally:
