@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="per_page>50: cap it or answer 400 (default %(default)s)")
     aircall.add_argument("--aircall-page-cap", choices=("error", "empty"), default=defaults.aircall_page_cap,
                          help="a page past the 10,000-record cap: 400 or an empty page (default %(default)s)")
+    aircall.add_argument("--aircall-ai-addon-accounts", type=int, default=defaults.aircall_ai_addon_accounts,
+                         help="the first N companies have the AI add-on (call transcriptions); the others get "
+                              "403 (default %(default)s)")
 
     oauth = parser.add_argument_group("OAuth (HubSpot and Fathom apps of every account)")
     oauth.add_argument("--oauth-redirect-uri", action="append", metavar="URI",
@@ -164,6 +167,7 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
         aircall_window_seconds=args.aircall_window_seconds,
         aircall_per_page_over_max=args.aircall_per_page_over_max,
         aircall_page_cap=args.aircall_page_cap,
+        aircall_ai_addon_accounts=args.aircall_ai_addon_accounts,
         fault_seed=args.fault_seed,
         hubspot_oauth_required_scopes=tuple(args.hubspot_required_scopes.replace(",", " ").split()),
         hubspot_token_ttl_seconds=args.hubspot_token_ttl,

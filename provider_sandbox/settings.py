@@ -111,6 +111,9 @@ class SandboxSettings:
     aircall_per_page_over_max: str = "clamp"
     # A page starting past the 10,000-record cap: 400 ("error") or an empty page ("empty").
     aircall_page_cap: str = "error"
+    # Companies (the first N accounts) with Aircall's AI add-on: GET /v1/calls/{id}/transcription
+    # answers for their recorded calls and voicemails; the others get 403 (provider-apis.md B2).
+    aircall_ai_addon_accounts: int = 1
 
     # --- OAuth (HubSpot A1, Fathom B1): each account's app at both providers ---
     # Exact-match allow list (HubSpot allows http://localhost for testing, not IP addresses).
@@ -211,6 +214,8 @@ class SandboxSettings:
             raise ValueError("aircall_per_page_over_max must be 'clamp' or 'error'")
         if self.aircall_page_cap not in ("error", "empty"):
             raise ValueError("aircall_page_cap must be 'error' or 'empty'")
+        if self.aircall_ai_addon_accounts < 0:
+            raise ValueError("aircall AI add-on accounts must be >= 0")
         if not self.oauth_redirect_uris or any(
                 not uri.startswith(("http://", "https://")) for uri in self.oauth_redirect_uris):
             raise ValueError("OAuth redirect URIs must be http(s) URLs")

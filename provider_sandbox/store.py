@@ -197,6 +197,7 @@ class AircallCompany:
     numbers: list[AircallNumber]
     teams: list[str]
     calls: ObjectTable
+    ai_addon: bool = False  # Aircall's AI add-on: call transcriptions
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Aircall routes: `GET /v1/calls`, `GET /v1/calls/{id}`, `GET /v1/users`, `GET /v1/users/{id}`.
+"""Aircall routes: `GET /v1/calls`, `GET /v1/calls/{id}`, `GET /v1/calls/{id}/transcription`,
+`GET /v1/users`, `GET /v1/users/{id}`.
 
 Lists take `page` (from 1), `per_page` (default 20, max 50), `order` (asc|desc by creation
 time, default asc) and `from`/`to` (unix seconds, both inclusive, on `started_at` for calls and
@@ -20,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provider_sandbox.aircall.errors import bad_request, not_found
-from provider_sandbox.aircall.render import render_call, render_user
+from provider_sandbox.aircall.errors import aircall_error, bad_request, not_found
+from provider_sandbox.aircall.render import render_call, render_transcription, render_user
 from provider_sandbox.faults import claim_duplicate
 from provider_sandbox.responses import json_response
 from provider_sandbox.state import sandbox_state
@@ -37,6 +38,7 @@ def routes() -> list[Route]:
     return [
         Route("/v1/calls", list_calls, methods=["GET"]),
         Route("/v1/calls/{call_id:int}", get_call, methods=["GET"]),
+        Route("/v1/calls/{call_id:int}/transcription", get_transcription, methods=["GET"]),
         Route("/v1/users", list_users, methods=["GET"]),
         Route("/v1/users/{user_id:int}", get_user, methods=["GET"]),
     ]
@@ -177,6 +179,25 @@ async def get_call(request: Request) -> Response:
     state = sandbox_state(request)
     call = render_call(_base(request), state.store.seed, account, row, state.store.now_ms() // 1000)
     return json_response({"call": call}, headers=headers)
+
+
+async def get_transcription(request: Request) -> Response:
+    admitted = _admit(request, "GET /v1/calls/{id}/transcription")
+    if isinstance(admitted, Response):
+        return admitted
+    account, headers = admitted
+    if not account.aircall.ai_addon:
+        return aircall_error(403, "Forbidden", "Call transcriptions need the AI add-on on this company.", headers)
+    table = account.aircall.calls
+    call_id = request.path_params["call_id"]
+    row = int(np.searchsorted(table.ids, call_id))
+    if row >= len(table) or int(table.ids[row]) != call_id:
+        return not_found("call", headers)
+    transcription = render_transcription(sandbox_state(request).store.seed, account, row)
+    if transcription is None:
+        return aircall_error(404, "Not found", "This call has no transcription: it has no recording or voicemail.",
+                             headers)
+    return json_response({"transcription": transcription}, headers=headers)
 
 
 async def list_users(request: Request) -> Response:

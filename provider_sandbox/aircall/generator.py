@@ -71,7 +71,15 @@ def build_aircall(settings: SandboxSettings, account: Account) -> AircallCompany
         numbers=numbers,
         teams=teams,
         calls=_build_calls(settings, account, len(users), len(numbers)),
+        # Accounts are keyed account-1, account-2, ... in generation order.
+        ai_addon=int(key.rsplit("-", 1)[1]) <= settings.aircall_ai_addon_accounts,
     )
+
+
+def utterance_counts(talk_s: np.ndarray, voicemail: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Utterances in a call's transcription: one per 15 s of talk (1 to 200); a voicemail has 1 to 3."""
+    spoken = np.clip(talk_s.astype(np.int64) // 15, 1, 200)
+    return np.where(voicemail, 1 + ids.astype(np.int64) % 3, spoken)
 
 
 def email_case_variant(email: str, variant: int) -> str:

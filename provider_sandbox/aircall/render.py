@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import time
 
-from provider_sandbox.aircall.generator import INBOUND, MISSED_CALL_REASONS, NO_REASON
+import numpy as np
+
+from provider_sandbox.aircall.generator import INBOUND, MISSED_CALL_REASONS, NO_REASON, utterance_counts
 from provider_sandbox.seeding import record_rng
 from provider_sandbox.store import Account, AircallCompany, AircallNumber, AircallUser
 from provider_sandbox.vocabulary import CONTACT_FIRST_NAMES, CONTACT_LAST_NAMES, PROSPECT_COMPANIES, ascii_slug
@@ -24,6 +26,23 @@ COMMENTS = (
     "Left a voicemail, will retry tomorrow.",
     "Très intéressé par la démo 👍",
     "Prefers WhatsApp follow-up.",
+)
+# What reps and callers say; emoji and right-to-left text included, as real transcripts have them.
+AGENT_LINES = (
+    "Hi, thanks for calling, how can I help?",
+    "Let me pull up your account.",
+    "I can send the pricing over by email today.",
+    "Does Thursday at 10 work for a demo?",
+    "I'll loop in my colleague from customer success.",
+    "Perfect, talk soon 👋",
+)
+CALLER_LINES = (
+    "I'm calling about the renewal quote.",
+    "We're comparing two vendors right now.",
+    "Can you do a discount on the annual plan?",
+    "Thursday works for me.",
+    "شكرا، سأرسل لك التفاصيل",
+    "The integration with our CRM is the main question.",
 )
 _US_AREAS = ("212", "312", "415", "512", "617", "646", "720", "206", "305", "404")
 # How long a recording/voicemail link stays valid (Aircall's are short-lived, signed URLs).
@@ -180,3 +199,30 @@ def _tags_and_comments(seed: int, key: str, base: str, company: AircallCompany, 
             comments.append({"id": call_id * 10 + n, "content": rnd.choice(COMMENTS),
                              "posted_at": ended_s + 120 * (n + 1), "posted_by": tagger})
     return {"tags": tags, "comments": comments}
+
+
+def render_transcription(seed: int, account: Account, row: int) -> dict | None:
+    """GET /v1/calls/{id}/transcription: a recorded call's conversation or a voicemail's message;
+    None for a call with neither (nothing was transcribed)."""
+    table = account.aircall.calls
+    cols = table.columns
+    voicemail = bool(cols["voicemail"][row])
+    if not (voicemail or cols["recorded"][row]):
+        return None
+    call_id = int(table.ids[row])
+    talk = int(cols["talk_s"][row])
+    count = int(utterance_counts(np.array([talk]), np.array([voicemail]), np.array([call_id]))[0])
+    rnd = record_rng(seed, account.key, "aircall-transcription", call_id)
+    span = max(talk, 5 * count) / count
+    utterances = []
+    for n in range(count):
+        external = voicemail or n % 2 == 1
+        utterances.append({
+            "participant_type": "external" if external else "internal",
+            "text": rnd.choice(CALLER_LINES if external else AGENT_LINES),
+            "start_time": round(n * span, 2),
+            "end_time": round((n + 1) * span - 0.2, 2),
+        })
+    return {"id": call_id * 7 + 3, "call_id": call_id, "type": "voicemail" if voicemail else "call",
+            "created_at": iso_seconds((int(table.created_ms[row]) // 1000 + int(cols["ring_s"][row]) + talk) * 1000),
+            "content": {"language": "en-US", "utterances": utterances}}

@@ -200,3 +200,34 @@ def test_rate_limit_headers_and_429(capped):
     assert stats["rate_limited"]["by_account"]["aircall:account-2"] == 1
     assert stats["requests_by_endpoint"]["GET /v1/users"]["429"] >= 1
     assert stats["peak_requests_per_window"]["aircall"]["account-2"] == {"window_ms": 60000, "peak": 5}
+
+
+def test_transcriptions_need_the_ai_add_on_and_match_truth(aircall):
+    """The first company has the AI add-on (--aircall-ai-addon-accounts 1): its recorded calls and
+    voicemails are transcribed, others 404; the second company gets 403 on every call."""
+    truth = aircall.admin("truth")["accounts"]
+    with aircall.client() as client:
+        calls, _ = read_calls(client, basic(aircall, 0))
+        found, utterances = 0, 0
+        for call in calls:
+            response = client.get(f"/v1/calls/{call['id']}/transcription", auth=basic(aircall, 0))
+            if not (call["recording"] or call["voicemail"]):
+                assert response.status_code == 404 and set(response.json()) == {"error", "troubleshoot"}
+                continue
+            assert response.status_code == 200, response.text
+            transcription = response.json()["transcription"]
+            assert transcription["call_id"] == call["id"]
+            assert transcription["type"] == ("voicemail" if call["voicemail"] else "call")
+            spoken = transcription["content"]["utterances"]
+            assert spoken and all(u["participant_type"] in ("internal", "external") and u["text"]
+                                  and u["start_time"] < u["end_time"] for u in spoken)
+            found += 1
+            utterances += len(spoken)
+        expected = truth[aircall.accounts[0]["key"]]["aircall"]["transcriptions"]
+        assert found == expected["count"] > 0 and utterances == expected["utterances"]
+        assert client.get("/v1/calls/1/transcription", auth=basic(aircall, 0)).status_code == 404
+
+        other, _ = read_calls(client, basic(aircall, 1), per_page=5)
+        refused = client.get(f"/v1/calls/{other[0]['id']}/transcription", auth=basic(aircall, 1))
+        assert refused.status_code == 403 and "X-AircallApi-Limit" in refused.headers
+        assert truth[aircall.accounts[1]["key"]]["aircall"]["transcriptions"] == {"count": 0, "utterances": 0}
