@@ -27,6 +27,15 @@ def loaded_calls(url: str, account_id: str) -> dict:
     }
 
 
+def loaded_transcriptions(url: str, account_id: str) -> dict:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("select count(*), coalesce(sum(utterance_count), 0) from raw_aircall.call_transcriptions "
+                    "where account_id = %s", (account_id,))
+        count, utterances = cur.fetchone()
+    conn.close()
+    return {"count": count, "utterances": int(utterances)}
+
+
 def assert_calls_equal_truth(url: str, account_id: str, truth: dict) -> None:
     expected = {k: truth["calls"][k] for k in ("count", "archived_count", "checksum", "missed_count",
                                                 "duration_sum")}

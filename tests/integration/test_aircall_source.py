@@ -12,7 +12,13 @@ import pytest
 
 from dlt_sources.aircall.pipeline import AircallSyncOptions, sync_account
 from provider_sandbox.launcher import SandboxProcess
-from tests.integration.aircall_truth import assert_calls_equal_truth, connect_company, duplicate_keys, loaded_calls
+from tests.integration.aircall_truth import (
+    assert_calls_equal_truth,
+    connect_company,
+    duplicate_keys,
+    loaded_calls,
+    loaded_transcriptions,
+)
 from tests.support import get_json
 
 ANCHOR = "2026-11-01T00:00:00Z"
@@ -83,11 +89,16 @@ def test_first_sync_equals_truth_and_marks_archived_calls(companies):
     conn.close()
     assert no_user > 0 and missed >= no_user and inbound > 0 and recorded > 0
     assert users == emails == truth["users"]
+    assert loaded_transcriptions(companies.url, companies.account_id("account-1")) == truth["transcriptions"]
+    assert result.skipped == {} and truth["transcriptions"]["count"] > 0
     assert duplicate_keys(companies.url) == 0
 
 
 def test_the_other_company_is_isolated(companies):
-    companies.sync("account-2", mode="full")
+    result = companies.sync("account-2", mode="full")
+    # Its company lacks the AI add-on: calls load, transcriptions are skipped with the reason.
+    assert "AI add-on" in result.skipped["call_transcriptions"]
+    assert result.calls_by_endpoint["GET /v1/calls/{id}/transcription"] == 1
     companies.assert_equal("account-2")
     companies.assert_equal("account-1")
     assert duplicate_keys(companies.url) == 0
@@ -102,6 +113,11 @@ def test_incremental_reads_new_calls_and_the_lookback_only(companies):
     # The new calls plus the day of lookback, not the company's whole history.
     assert result.rows["calls"] < 700 / 4, result.rows
     companies.assert_equal("account-1")
+    # Transcriptions of the new calls only: those already loaded are not asked for again.
+    truth = companies.truth("account-1")["transcriptions"]
+    asked = result.calls_by_endpoint.get("GET /v1/calls/{id}/transcription", 0)
+    assert loaded_transcriptions(companies.url, companies.account_id("account-1")) == truth
+    assert asked == result.rows.get("call_transcriptions", 0) <= created
 
 
 def test_archiving_older_calls_needs_a_full_sync(companies):
