@@ -14,7 +14,15 @@ from datetime import datetime
 import httpx
 
 from oauth_service.config import WebConfig
-from revsync.credentials import PROVIDER_NAMES, PROVIDERS, decrypt, encrypt, scrub, store_connection
+from revsync.credentials import (
+    PROVIDER_NAMES,
+    PROVIDERS,
+    decrypt,
+    encrypt,
+    load_connection,
+    scrub,
+    store_connection,
+)
 from revsync.errors import RevsyncError
 
 log = logging.getLogger("revsync.web")
@@ -203,8 +211,14 @@ def connect_fathom_key(conn, config: WebConfig, account_id: str, api_key: str, h
     except httpx.TransportError as exc:
         raise RevsyncError(f"Could not reach Fathom ({type(exc).__name__}); try again.") from None
     _check(response, "Fathom")
+    secrets = {"api_key": api_key}
+    try:  # a webhook registered for the connection keeps delivering: keep its signing secret
+        previous = load_connection(conn, account_id, "fathom").secrets
+        secrets.update({k: previous[k] for k in ("webhook_secret", "webhook_id") if k in previous})
+    except RevsyncError:
+        pass
     return store_connection(conn, account_id=account_id, provider="fathom", auth_type="api_key",
-                            secrets={"api_key": api_key}, api_base=config.fathom_api_base)
+                            secrets=secrets, api_base=config.fathom_api_base)
 
 
 def _revoke_hubspot(config: WebConfig, api_base: str, secrets, http: httpx.Client) -> None:

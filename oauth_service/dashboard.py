@@ -2,8 +2,9 @@
 meetings, the conversion rates and the last activity, and the team's weekly trend.
 
 Read from `analytics.rep_activity_daily` (one row per account, rep and day) when dbt has built
-it; until then from `analytics.synced_activities` (calls and meetings by HubSpot owner, matched to
-reps by email), and the page says which. Conversations come from `analytics.synced_conversations`
+it; until then from `analytics.synced_activities` (outbound calls and meetings by HubSpot owner,
+matched to reps by email), and the page says which. Dials are outbound calls; connects are dials
+a person answered; meetings are meetings booked. Conversations come from `analytics.synced_conversations`
 when it exists.
 """
 
@@ -82,7 +83,8 @@ def _from_rep_activity_daily(cur, account_id, start, end, rep_email, columns) ->
     """Rows (rep, email, day, dials, connects, conversations, meetings, last_activity_at) or None
     when the table lacks the columns this page needs."""
     day = _pick(columns, "activity_date", "activity_day", "day", "date")
-    meetings = _pick(columns, "meetings_held", "meetings_booked", "meetings")
+    # Booked, as the mart's connect→meeting and dial→meeting rates count them.
+    meetings = _pick(columns, "meetings_booked", "meetings", "meetings_held")
     if not day or "rep_id" not in columns or not {"dials", "connects"} <= columns:
         return None
     conversations = "r.conversations" if "conversations" in columns else "null::bigint"
@@ -110,14 +112,15 @@ def _from_synced_activities(cur, account_id, start, end, rep_email) -> list[tupl
         f"""
         with activity as (
             select lower(trim(o.email)) as email, a.owner_id::text as owner_id, a.occurred_at,
-                   a.activity_type, coalesce(a.is_connected, false) as is_connected
+                   a.activity_type, coalesce(a.is_connected, false) as is_connected,
+                   a.activity_type = 'call' and lower(a.direction) = 'outbound' as is_dial
             from analytics.synced_activities a {owner_join}
             where a.account_id = %(account)s and a.occurred_at >= %(start)s and a.occurred_at < %(end)s + 1
         )
         select coalesce(u.display_name, u.email, act.email, 'HubSpot owner ' || act.owner_id),
                coalesce(u.email, act.email), act.occurred_at::date,
-               count(*) filter (where act.activity_type = 'call'),
-               count(*) filter (where act.activity_type = 'call' and act.is_connected),
+               count(*) filter (where act.is_dial),
+               count(*) filter (where act.is_dial and act.is_connected),
                null::bigint,
                count(*) filter (where act.activity_type = 'meeting'),
                max(act.occurred_at)
