@@ -70,7 +70,7 @@ stale_outcomes as (
 select activities.*
 from activities
 where activities.synced_at is null
-    or activities.synced_at >= (select synced_since from watermark)
+    or activities.synced_at > (select synced_since from watermark)
     or (activities.account_id, activities.source, activities.source_owner_id) in (select * from stale_reps)
     or (activities.account_id, activities.source, activities.source_outcome) in (select * from stale_outcomes)
 
