@@ -31,6 +31,8 @@ from revsync.setup import setup
 DEMO_SEED = 7
 DEMO_ENGAGEMENTS = 2000
 DEMO_ACCOUNT_SLUG = "demo"
+DEMO_MANAGER_EMAIL = "manager@demo.revsync.local"
+DEMO_WEB_PORT = 8000
 
 
 @contextmanager
@@ -68,7 +70,8 @@ def _port(preferred: int) -> int:
             return sock.getsockname()[1]
 
 
-def start_sandbox(children: Children, home: Path, env: dict[str, str], seed: int, engagements: int) -> str:
+def start_sandbox(children: Children, home: Path, env: dict[str, str], seed: int, engagements: int,
+                  redirect_uris: tuple[str, ...] = ()) -> str:
     folder = home / "sandbox"
     folder.mkdir(exist_ok=True)
     ready = folder / "ready.json"
@@ -77,7 +80,8 @@ def start_sandbox(children: Children, home: Path, env: dict[str, str], seed: int
     proc = children.start(
         "provider sandbox",
         [sys.executable, "-m", "provider_sandbox", "--port", "0", "--accounts", "1",
-         "--engagements", str(engagements), "--seed", str(seed), "--ready-file", str(ready)],
+         "--engagements", str(engagements), "--seed", str(seed), "--ready-file", str(ready),
+         *(flag for uri in redirect_uris for flag in ("--oauth-redirect-uri", uri))],
         env, log,
     )
     try:
@@ -110,6 +114,37 @@ def connect_demo_account(url: str, sandbox_url: str) -> str:
                 external_account_id=str(hubspot["hub_id"]),
             )
         return account_id
+    finally:
+        conn.close()
+
+
+def web_settings(sandbox_url: str, web_url: str) -> dict[str, str]:
+    """What the web app needs to connect to the sandbox's providers: their hosts, the portal's OAuth
+    apps (whose redirect URIs point at the web app), and the web app's own address."""
+    portal = httpx.get(f"{sandbox_url}/_sandbox/accounts", timeout=10).raise_for_status().json()[0]
+    return {
+        "HUBSPOT_AUTH_BASE": sandbox_url, "FATHOM_API_BASE": sandbox_url, "FATHOM_AUTH_BASE": sandbox_url,
+        "AIRCALL_API_BASE": sandbox_url, "REVSYNC_WEB_URL": web_url,
+        "HUBSPOT_CLIENT_ID": portal["hubspot"]["oauth"]["client_id"],
+        "HUBSPOT_CLIENT_SECRET": portal["hubspot"]["oauth"]["client_secret"],
+        "FATHOM_CLIENT_ID": portal["fathom"]["oauth"]["client_id"],
+        "FATHOM_CLIENT_SECRET": portal["fathom"]["oauth"]["client_secret"],
+    }
+
+
+def demo_manager_login(url: str) -> tuple[str, str]:
+    """The demo manager's email and a fresh password for this run (only its argon2 hash is stored)."""
+    import secrets
+
+    from oauth_service.users import hash_password
+
+    password = secrets.token_urlsafe(12)
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("update app.users set password_hash = %s where lower(email) = %s returning email",
+                        (hash_password(password), DEMO_MANAGER_EMAIL))
+            return cur.fetchone()[0], password
     finally:
         conn.close()
 
@@ -185,8 +220,11 @@ def run_demo(dagster_port: int = 3000, seed: int = DEMO_SEED, engagements: int =
         try:
             environment = setup()
             env = environment.env
-            sandbox_url = start_sandbox(children, home, env, seed, engagements)
-            env = {**env, "HUBSPOT_API_BASE": sandbox_url}
+            web_port = _port(DEMO_WEB_PORT)
+            web_url = f"http://127.0.0.1:{web_port}"
+            sandbox_url = start_sandbox(children, home, env, seed, engagements,
+                                        (f"{web_url}/callback/hubspot", f"{web_url}/callback/fathom"))
+            env = {**env, "HUBSPOT_API_BASE": sandbox_url, **web_settings(sandbox_url, web_url)}
             print(f"provider sandbox at {sandbox_url}")
             connect_demo_account(environment.database_url, sandbox_url)
             print("demo account connected to the sandbox's HubSpot portal; syncing every asset…", flush=True)
@@ -203,10 +241,17 @@ def run_demo(dagster_port: int = 3000, seed: int = DEMO_SEED, engagements: int =
                  "-h", "127.0.0.1", "-p", str(port)],
                 env, dagster_log,
             )
+            web_log = home / "web.log"
+            web = children.start(
+                "web app", [sys.executable, "-m", "revsync", "web", "--port", str(web_port)], env, web_log,
+            )
+            email, password = demo_manager_login(environment.database_url)
             ui = f"http://127.0.0.1:{port}"
             wait_for_http(f"{ui}/server_info", dagster, 180, "The Dagster UI", dagster_log)
+            wait_for_http(f"{web_url}/healthz", web, 60, "The web app", web_log)
             print(
                 "\nrevsync demo is up\n"
+                f"  Web app:           {web_url}  (sign in as {email} / {password})\n"
                 f"  Dagster UI:        {ui}\n"
                 f"  Provider sandbox:  {sandbox_url}  (credentials: {sandbox_url}/_sandbox/accounts)\n"
                 f"  BI login (read-only analytics.*):\n    {environment.reader_url}\n"
