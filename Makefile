@@ -27,6 +27,7 @@ QUICK ?=
 bench: install  ## benchmarks (QUICK=1 for a few minutes); figures go to bench/results/
 	@$(PY) -m bench.sandbox $(if $(QUICK),--engagements 100000,)
 	@$(PY) -m bench.hubspot $(if $(QUICK),--quick,)
+	@$(PY) -m bench.aircall
 
 lint: install  ## ruff
 	@$(VENV)/bin/ruff check .
