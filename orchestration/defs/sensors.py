@@ -65,7 +65,8 @@ def webhook_sensor(jobs) -> dg.SensorDefinition:
 
 def failed_run_connections(run: dg.DagsterRun) -> tuple[str | None, list[str]]:
     """The provider and account slugs a sync run was for, from its assets and partition tags."""
-    providers = {key.path[0] for key in run.asset_selection or ()}
+    providers = ({key.path[0] for key in run.asset_selection or ()}
+                 or {provider for provider in sync_jobs if sync_job_name(provider) == run.job_name}) & set(sync_jobs)
     keys = [run.tags[t] for t in ("dagster/partition", "dagster/asset_partition_range_start",
                                   "dagster/asset_partition_range_end") if t in run.tags]
     if len(providers) != 1 or not keys:
