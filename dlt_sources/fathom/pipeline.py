@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from dlt_sources.fathom.reader import (
     FathomPlan,
     FathomReader,
 )
-from dlt_sources.fathom.source import fathom_source
+from dlt_sources.fathom.source import ReadAhead, fathom_source
 from dlt_sources.http import RetryPolicy, TokenSource
 from dlt_sources.loading import SyncResult, one_sync_per_account, our_error, pipeline_for, run_pipeline
 from revsync import webhooks
@@ -48,6 +48,7 @@ class FathomSyncOptions:
     transcript_wait_seconds: int = DEFAULT_TRANSCRIPT_WAIT_SECONDS
     rate: tuple[int, float] = DEFAULT_RATE  # requests per window; adapted from RateLimit-* headers
     heavy: tuple[int, float] = DEFAULT_HEAVY  # per-recording transcript and summary reads
+    rows_per_load: int = 50_000  # a big read loads in parts of about this many rows as it goes
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
@@ -58,6 +59,8 @@ class FathomSyncOptions:
         if self.window is not None and self.mode != "incremental":
             raise ValueError("a window loads the meetings created in it; it cannot be combined with "
                              f"{self.mode} (run that without --start/--end)")
+        if self.rows_per_load < 1:
+            raise ValueError("rows_per_load must be positive")
         if self.lookback_seconds < 0 or self.transcript_wait_seconds < 0:
             raise ValueError("the lookback and the transcript wait cannot be negative")
 
@@ -87,7 +90,11 @@ def sync_workspace(database_url: str, api_base: str, credentials: TokenSource, o
                               lookback_seconds=options.lookback_seconds,
                               transcript_wait_seconds=options.transcript_wait_seconds, webhook_events=events)
             reader = FathomReader(api, plan, progress)
-            run_pipeline(pipeline, [fathom_source(reader)], database_url, DATASET)
+            read = ReadAhead(reader, options.rows_per_load)
+            try:
+                run_pipeline(pipeline, _parts(read), database_url, DATASET)
+            finally:
+                read.close()
             webhooks.mark_loaded(database_url, [event_id for event_id, _ in events])
     except PipelineStepFailed as exc:
         raise our_error(exc) from None
@@ -105,6 +112,11 @@ def sync_workspace(database_url: str, api_base: str, credentials: TokenSource, o
                "late_transcripts": outcome.late_transcripts,
                "meetings_waiting_for_transcript": len(outcome.pending)},
     )
+
+
+def _parts(read: ReadAhead) -> Iterator:
+    while not read.finished:
+        yield fathom_source(read)
 
 
 def sync_account(database_url: str, credentials: ConnectionCredentials, options: FathomSyncOptions | None = None, *,

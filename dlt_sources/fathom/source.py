@@ -4,11 +4,13 @@ Dagster-free: `revsync sync fathom` and the Dagster assets both run it through
 `dlt_sources.fathom.pipeline.sync_account`. Every row carries `account_id`; tables merge on their
 keys, so a recording id never collides across accounts and a rerun, a webhook delivery and a poll
 of the same meeting all land on the same rows. The bookmark and the meetings still waiting for a
-transcript live in dlt's state, committed in the same load as the rows.
+transcript live in dlt's state, committed with the last part of the read.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,26 +66,91 @@ def table_hints(name: str) -> dict:
     return dlt.mark.make_hints(table_name=name, primary_key=list(key), write_disposition="merge", columns=columns)
 
 
+class ReadAhead:
+    """One read of a workspace, on its own thread, loaded in parts of about `rows_per_load` rows.
+
+    The thread keeps reading (at Fathom's pace) into a bounded buffer while a part is normalized
+    and loaded, so loading a big first sync overlaps with the API instead of following it. The
+    bookmark is saved only with the last part: a crash between parts leaves the old one, and the
+    rerun reads again what the loaded parts hold (merged, never duplicated).
+    """
+
+    _DONE = object()
+
+    def __init__(self, reader: FathomReader, rows_per_load: int, buffered_batches: int = 4000):
+        self.reader, self.rows_per_load = reader, rows_per_load
+        self.finished = False
+        self._queue: queue.Queue = queue.Queue(maxsize=buffered_batches)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    def _offer(self, item: object) -> None:
+        while not self._stop.is_set():  # never blocks for good once the consumer has stopped
+            try:
+                self._queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        try:
+            for batch in self.reader.batches():
+                if self._stop.is_set():
+                    return
+                self._offer(batch)
+            self._offer(self._DONE)
+        except BaseException as exc:  # noqa: BLE001 - raised again on the consumer's thread
+            self._offer(exc)
+
+    def part(self) -> Iterator[tuple[str, list[dict]]]:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="fathom-read", daemon=True)
+            self._thread.start()
+        rows = 0
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                self.finished = True
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            rows += len(item[1])
+            if rows >= self.rows_per_load:
+                return  # the thread reads on for the next part
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
 @dlt.source(name="fathom", max_table_nesting=0)
-def fathom_source(reader: FathomReader | None = None) -> Iterator:
-    """One Fathom workspace's meetings, read by `reader` (none: an empty source, for asset specs)."""
+def fathom_source(read: ReadAhead | None = None) -> Iterator:
+    """The next part of one Fathom workspace's read (none: an empty source, for asset specs)."""
 
     def workspace() -> Iterator:
-        if reader is None:
+        if read is None:
             return
         state = dlt.current.source_state()
-        reader.plan.bookmark_ms = state.get("bookmark_ms")
-        reader.plan.pending = dict(state.get("pending_transcripts") or {})
-        reader.outcome.bookmark_ms = reader.plan.bookmark_ms
+        reader = read.reader
+        if not read.started:
+            reader.plan.bookmark_ms = state.get("bookmark_ms")
+            reader.plan.pending = dict(state.get("pending_transcripts") or {})
         hinted: set[str] = set()
-        for table, rows in reader.batches():
+        for table, rows in read.part():
             if table not in hinted:
                 hinted.add(table)
                 yield dlt.mark.with_hints(rows, table_hints(table), create_table_variant=True)
             else:
                 yield dlt.mark.with_table_name(rows, table)
-        # Saved with this load's rows: a load that never finishes leaves the old bookmark.
-        state["bookmark_ms"] = reader.outcome.bookmark_ms
-        state["pending_transcripts"] = reader.outcome.pending
+        if read.finished:
+            # Saved with this load's rows: a load that never finishes leaves the old bookmark.
+            state["bookmark_ms"] = reader.outcome.bookmark_ms
+            state["pending_transcripts"] = reader.outcome.pending
 
     yield dlt.resource(workspace, name="workspace", write_disposition="merge")

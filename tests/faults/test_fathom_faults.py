@@ -29,7 +29,8 @@ from tests.support import get_json
 FAST = RetryPolicy(first_backoff_seconds=0.05, max_backoff_seconds=0.5, give_up_after_seconds=60,
                    rate_limited_backoff_seconds=0.2, timeout_seconds=1.5)
 # The sandbox's limit is lifted, so are ours for per-recording reads: the faults are the subject.
-OPTIONS = {"policy": FAST, "heavy": (100_000, 60.0)}
+# Small parts: a sync that fails has loaded some parts already, and the rerun must still end right.
+OPTIONS = {"policy": FAST, "heavy": (100_000, 60.0), "rows_per_load": 2_000}
 
 
 @pytest.fixture(scope="module")
