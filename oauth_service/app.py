@@ -384,6 +384,9 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
         if not view.is_connected:
             return integrations_page(request, session, status_code=400, error_provider=provider,
                                      error=f"{view.name} is not connected; connect it first.")
+        if view.status == "needs_reauth":
+            return integrations_page(request, session, status_code=400, error_provider=provider,
+                                     error=f"{view.name} needs to be reconnected first.")
         if not can_sync(provider):
             return integrations_page(request, session, status_code=400, error_provider=provider,
                                      error=f"revsync cannot sync {view.name} yet in this version.")
@@ -458,10 +461,13 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
     @app.get("/callback/{provider}", include_in_schema=False)
     def callback(request: Request, session: Annotated[Session, Depends(page_manager)],
                  provider: Annotated[str, Depends(check_provider)]):
+        with db.transaction() as conn:
+            spent = oauth.spend_state(conn, request.query_params.get("state"), provider=provider,
+                                      account_id=session.user.account_id, session_hash=session.session_hash)
         try:
             with db.transaction() as conn:
                 oauth.complete(conn, config, provider=provider, params=request.query_params,
-                               account_id=session.user.account_id, session_hash=session.session_hash, http=http)
+                               account_id=session.user.account_id, spent=spent, http=http)
         except oauth.OAuthRefused as exc:
             return integrations_page(request, session, status_code=400, error=str(exc), error_provider=provider)
         return back("connected", provider)

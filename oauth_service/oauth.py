@@ -2,10 +2,11 @@
 
 `begin` stores a single-use `state` bound to the signed-in session, its account and the provider,
 with a PKCE S256 verifier (encrypted) and the exact redirect URI, valid for a few minutes, and
-returns the provider's authorize URL (built with authlib). `complete` spends the state whatever
-happens next, refuses it unless every binding holds, exchanges the code at the provider's token
-endpoint (HubSpot's date-based `/oauth/2026-03/token`), asks HubSpot's `/token/introspect` for the
-portal, the user and the granted scopes, and upserts the account's one connection.
+returns the provider's authorize URL (built with authlib). `spend_state` deletes the state in a
+transaction of its own, whatever happens next; `complete` refuses it unless every binding held,
+exchanges the code at the provider's token endpoint (HubSpot's date-based `/oauth/2026-03/token`),
+asks HubSpot's `/token/introspect` for the portal, the user and the granted scopes, and upserts
+the account's one connection.
 """
 
 from __future__ import annotations
@@ -95,10 +96,21 @@ class Connected:
     scopes: tuple[str, ...]
 
 
-def _spend_state(conn, state: str | None, *, provider: str, account_id: str, session_hash: str):
-    """The state's verifier and redirect URI, deleted in the same statement so it works once."""
+@dataclass(frozen=True, repr=False)
+class SpentState:
+    """What a callback's state allowed: the PKCE verifier and redirect URI, or why it is refused."""
+
+    code_verifier: str | None = None
+    redirect_uri: str | None = None
+    refusal: str | None = None
+
+
+def spend_state(conn, state: str | None, *, provider: str, account_id: str, session_hash: str) -> SpentState:
+    """Delete the callback's state, so it works once even when the callback then fails; commit
+    the caller's transaction before going on. Refusals are returned, not raised, so that the
+    delete is not rolled back."""
     if not state:
-        raise OAuthRefused("The answer from the provider had no state; start the connection again.")
+        return SpentState(refusal="The answer from the provider had no state; start the connection again.")
     with conn.cursor() as cur:
         cur.execute(
             "delete from app.oauth_states where state = %s returning account_id::text, session_hash, provider, "
@@ -107,13 +119,13 @@ def _spend_state(conn, state: str | None, *, provider: str, account_id: str, ses
         )
         row = cur.fetchone()
     if row is None:
-        raise OAuthRefused("This connection attempt is unknown or was used already; start it again.")
+        return SpentState(refusal="This connection attempt is unknown or was used already; start it again.")
     stored_account, stored_session, stored_provider, verifier, redirect_uri, live = row
     if stored_session != session_hash or stored_account != account_id or stored_provider != provider:
-        raise OAuthRefused("This connection attempt was started in another session; start it again here.")
+        return SpentState(refusal="This connection attempt was started in another session; start it again here.")
     if not live:
-        raise OAuthRefused("This connection attempt expired (10 minutes); start it again.")
-    return decrypt(verifier)["code_verifier"], redirect_uri
+        return SpentState(refusal="This connection attempt expired (10 minutes); start it again.")
+    return SpentState(decrypt(verifier)["code_verifier"], redirect_uri)
 
 
 def provider_error_message(provider: str, error: str, description: str | None) -> str:
@@ -139,11 +151,12 @@ def introspect_hubspot(app: OAuthApp, access_token: str, http: httpx.Client) -> 
     return body
 
 
-def complete(conn, config: WebConfig, *, provider: str, params, account_id: str, session_hash: str,
+def complete(conn, config: WebConfig, *, provider: str, params, account_id: str, spent: SpentState,
              http: httpx.Client) -> Connected:
-    """Handle the callback's query `params`; raises OAuthRefused with a message for the user."""
-    verifier, redirect_uri = _spend_state(conn, params.get("state"), provider=provider, account_id=account_id,
-                                          session_hash=session_hash)
+    """Handle the callback's query `params` once `spend_state` allowed it; raises OAuthRefused
+    with a message for the user."""
+    if spent.refusal:
+        raise OAuthRefused(spent.refusal)
     if params.get("error"):
         raise OAuthRefused(provider_error_message(provider, params["error"], params.get("error_description")))
     code = params.get("code")
@@ -153,9 +166,9 @@ def complete(conn, config: WebConfig, *, provider: str, params, account_id: str,
     if app is None:
         raise OAuthRefused(f"No {PROVIDER_NAMES[provider]} OAuth app is configured any more.")
     try:
-        grant = exchange_code(provider, code=code, redirect_uri=redirect_uri, client_id=app.client_id,
-                              client_secret=app.client_secret, code_verifier=verifier, api_base=app.api_base,
-                              http=http)
+        grant = exchange_code(provider, code=code, redirect_uri=spent.redirect_uri, client_id=app.client_id,
+                              client_secret=app.client_secret, code_verifier=spent.code_verifier,
+                              api_base=app.api_base, http=http)
     except RevsyncError as exc:
         raise OAuthRefused(str(exc)) from None
     user = None

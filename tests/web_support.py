@@ -9,7 +9,10 @@ they are registered under their `name=`.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -19,6 +22,7 @@ import pytest
 from revsync.settings import get_settings
 
 PASSWORD = "correct horse battery"
+DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 
 
 @dataclass
@@ -69,6 +73,29 @@ def consent(web: WebApp, client: httpx.Client, decision: str = "allow", provider
     assert answer.status_code == 302, answer.text[:500]
     back = urlsplit(answer.headers["location"])
     return client.get(f"{back.path}?{back.query}")
+
+
+def make_owners_reps(web: WebApp, who: str = "manager_a") -> list[str]:
+    """The synced portal's owners become the account's reps (matched by email); their emails."""
+    account_id = web.people[who].account_id
+    with web.db() as conn, conn.cursor() as cur:
+        cur.execute("select distinct email from raw_hubspot.owners where account_id = %s order by 1", (account_id,))
+        owners = [row[0] for row in cur.fetchall()]
+        for number, email in enumerate(owners):
+            cur.execute("insert into app.users (account_id, email, display_name, role) values (%s, %s, %s, 'rep') "
+                        "on conflict do nothing", (account_id, email, f"Rep {number:02d}"))
+    return owners
+
+
+def run_dbt(environment, folder: Path, *selectors: str) -> None:
+    """`dbt run` of the selected models into the test database (its own target folder)."""
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [str(dbt), "run", "--select", *selectors, "--project-dir", str(DBT_PROJECT), "--profiles-dir",
+         str(DBT_PROJECT), "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")],
+        env={**os.environ, **environment.env}, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
 
 
 _ENV = ("HUBSPOT_API_BASE", "HUBSPOT_AUTH_BASE", "HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET", "FATHOM_API_BASE",

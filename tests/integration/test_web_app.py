@@ -4,22 +4,17 @@ the JSON API. The app runs under uvicorn on a loopback port; the providers are t
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from oauth_service.users import add_user
 from revsync.credentials import load_connection
-from tests.web_support import PASSWORD, consent, csrf_of, web_app_fixture  # noqa: F401
+from tests.web_support import PASSWORD, consent, csrf_of, make_owners_reps, run_dbt, web_app_fixture  # noqa: F401
 
 pytestmark = pytest.mark.integration
-PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
 def wait_for_sync(client: httpx.Client, provider: str, after: int | None, timeout: float = 240) -> dict:
@@ -183,16 +178,6 @@ def test_openapi_documents_the_api(web_app):
     assert not {"secrets", "access_token", "refresh_token", "api_key"} & set(properties)
 
 
-def run_dbt(environment, tmp_path, *selectors: str) -> None:
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [str(dbt), "run", "--select", *selectors, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env={**os.environ, **environment.env}, capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
-
-
 def test_dashboard_shows_each_reps_numbers(web_app, environment, tmp_path):
     """After a sync and dbt, the dashboard's dials per rep equal the outbound calls counted straight
     from the raw calls; a rep sees their own row only; the API says the same."""
@@ -201,13 +186,8 @@ def test_dashboard_shows_each_reps_numbers(web_app, environment, tmp_path):
     consent(web_app, manager, "allow")
     manager.post("/integrations/hubspot/sync", data={"csrf_token": csrf_of(manager)})
     wait_for_sync(manager, "hubspot", None)
+    make_owners_reps(web_app)
     with web_app.db() as conn, conn.cursor() as cur:
-        # The portal's owners become the account's reps (matched by email, any letter case).
-        cur.execute("select distinct email from raw_hubspot.owners where account_id = %s", (account_id,))
-        owners = [row[0] for row in cur.fetchall()]
-        for number, email in enumerate(owners):
-            cur.execute("insert into app.users (account_id, email, display_name, role) values (%s, %s, %s, 'rep')",
-                        (account_id, email, f"Rep {number:02d}"))
         cur.execute(
             """
             select lower(o.email), count(*) from raw_hubspot.calls c
