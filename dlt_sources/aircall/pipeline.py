@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -17,7 +17,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_sources.aircall.api import DEFAULT_RATE, AircallApi, SecretsSource
 from dlt_sources.aircall.reader import DEFAULT_LOOKBACK_SECONDS, MODES, CompanyReader, SyncPlan
-from dlt_sources.aircall.source import aircall_source
+from dlt_sources.aircall.source import ReadInLoads, aircall_source
 from dlt_sources.http import RetryPolicy
 from dlt_sources.loading import SyncResult, one_sync_per_account, our_error, pipeline_for, run_pipeline
 
@@ -36,6 +36,7 @@ class AircallSyncOptions:
     lookback_seconds: int = DEFAULT_LOOKBACK_SECONDS  # incremental re-reads calls started this long before
     transcriptions: bool = True  # one request per recorded call without one yet (AI add-on)
     rate: tuple[int, float] = DEFAULT_RATE  # requests per window, adapted from X-AircallApi-* headers
+    rows_per_load: int = 25_000  # a big read is loaded in parts, each saving how far it read
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
@@ -48,6 +49,8 @@ class AircallSyncOptions:
                              f"{self.mode} (run that without --start/--end)")
         if self.lookback_seconds < 0:
             raise ValueError("the lookback must be zero or more seconds")
+        if self.rows_per_load < 1:
+            raise ValueError("rows_per_load must be at least 1")
 
 
 def sync_company(database_url: str, api_base: str, credentials: SecretsSource,
@@ -65,7 +68,11 @@ def sync_company(database_url: str, api_base: str, credentials: SecretsSource,
     pipeline = pipeline_for("aircall", account_id, database_url, DATASET, pipelines_dir)
     try:
         with one_sync_per_account(database_url, "aircall", account_id):
-            run_pipeline(pipeline, [aircall_source(reader)], database_url, DATASET)
+            read = ReadInLoads(reader, options.rows_per_load)
+            try:
+                run_pipeline(pipeline, _parts(read), database_url, DATASET)
+            finally:
+                read.close()
     except PipelineStepFailed as exc:
         raise our_error(exc) from None
     finally:
@@ -81,6 +88,11 @@ def sync_company(database_url: str, api_base: str, credentials: SecretsSource,
                "transcriptions": dict(outcome.transcriptions),
                "quarantine_reasons": dict(outcome.reasons)},
     )
+
+
+def _parts(read: ReadInLoads) -> Iterator:
+    while not read.finished:
+        yield aircall_source(read)
 
 
 def _loaded_transcriptions(database_url: str, account_id: str) -> set[int]:

@@ -169,10 +169,12 @@ class CompanyReader:
                     self.outcome.transcriptions["loaded"] += len(transcripts)
                     self._count("call_transcriptions", transcripts)
                     yield "call_transcriptions", transcripts
+            if self.plan.window is None:
+                # Pages come oldest first, so every call started before `newest` has been read,
+                # and this page's transcriptions are yielded: a read loaded in parts may resume here.
+                self.outcome.new_bookmark = newest
         self.progress(f"calls: {count:,} read" + (f" ({self.api.splits} windows split at the 10,000 cap)"
                                                   if self.api.splits else ""))
-        if self.plan.window is None:
-            self.outcome.new_bookmark = newest
 
 
 def _ceil_seconds(value: datetime) -> int:

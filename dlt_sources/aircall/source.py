@@ -4,8 +4,8 @@ Dagster-free: `revsync sync aircall` and the Dagster assets both run it through
 `dlt_sources.aircall.pipeline.sync_account`. Every row carries `account_id`; tables merge on
 `(account_id, id)` (transcriptions on `(account_id, call_id)`), so an Aircall id never collides
 across companies and a rerun never duplicates a row. The bookmark (the newest `started_at` read)
-lives in dlt's state, committed in the same load as the rows: a crash before the load ends keeps
-the old bookmark, and the rerun reads those calls again.
+lives in dlt's state, committed in the same load as the rows: a crash before a load ends keeps
+the bookmark of the last loaded part, and the rerun reads the rest again.
 """
 
 from __future__ import annotations
@@ -57,17 +57,52 @@ def table_hints(name: str) -> dict:
     return dlt.mark.make_hints(table_name=name, primary_key=list(key), write_disposition="merge", columns=columns)
 
 
+class ReadInLoads:
+    """One read of a company, loaded in parts of about `rows_per_load` rows.
+
+    Calls come oldest first, so each part saves the bookmark as far as it has read: a sync that
+    fails or is killed after some parts resumes from the last loaded one (minus the lookback),
+    instead of reading hours of a first sync again.
+    """
+
+    def __init__(self, reader: CompanyReader, rows_per_load: int):
+        self.reader, self.rows_per_load = reader, rows_per_load
+        self.finished = False
+        self._batches: Iterator | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._batches is not None
+
+    def part(self) -> Iterator:
+        if self._batches is None:
+            self._batches = self.reader.batches()
+        rows = 0
+        for item in self._batches:
+            yield item
+            rows += len(item[1])
+            if rows >= self.rows_per_load:
+                return  # the reader stays open for the next part
+        self.finished = True
+
+    def close(self) -> None:
+        if self._batches is not None:
+            self._batches.close()
+
+
 @dlt.source(name="aircall", max_table_nesting=0)
-def aircall_source(reader: CompanyReader | None = None) -> Iterator:
-    """One Aircall company's data, read by `reader` (none: an empty source, for asset specs)."""
+def aircall_source(read: ReadInLoads | None = None) -> Iterator:
+    """The next part of one Aircall company's read (none: an empty source, for asset specs)."""
 
     def company() -> Iterator:
-        if reader is None:
+        if read is None:
             return
         state = dlt.current.source_state()
-        reader.plan.bookmark = state.get(BOOKMARK)
+        reader = read.reader
+        if not read.started:
+            reader.plan.bookmark = state.get(BOOKMARK)
         hinted: set[str] = set()
-        for table, rows in reader.batches():
+        for table, rows in read.part():
             if not rows:
                 continue
             if table not in hinted:
@@ -75,7 +110,7 @@ def aircall_source(reader: CompanyReader | None = None) -> Iterator:
                 yield dlt.mark.with_hints(rows, table_hints(table), create_table_variant=True)
             else:
                 yield dlt.mark.with_table_name(rows, table)
-        # Saved with this load's rows: a load that never finishes leaves the old bookmark.
+        # Saved with this part's rows: a load that never finishes leaves the previous bookmark.
         if reader.outcome.new_bookmark is not None:
             state[BOOKMARK] = reader.outcome.new_bookmark
 

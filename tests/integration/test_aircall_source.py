@@ -179,3 +179,37 @@ def test_a_window_of_25000_calls_passes_the_10k_cap(environment, tmp_path_factor
         assert loaded_calls(environment.database_url, credentials.account_id)["count"] == 25_000
     finally:
         sandbox.stop()
+
+
+def test_a_read_in_parts_resumes_after_the_last_loaded_part(companies):
+    """A big read loads in parts, each saving how far it read: a sync that fails after some parts
+    loaded is resumed by the rerun, which does not read those calls again, and ends equal to the truth."""
+    from dlt_sources.http import RetryPolicy, SourceError
+
+    quick = RetryPolicy(first_backoff_seconds=0.05, max_backoff_seconds=0.5, give_up_after_seconds=3)
+    fresh = connect_company(companies.url, companies.sandbox.url, companies.sandbox.accounts[0]["aircall"])
+    options = AircallSyncOptions(rows_per_load=100, policy=quick)
+    # The transcription of one recorded call on the 7th page of 50 keeps failing.
+    company = companies.sandbox.accounts[0]["aircall"]
+    page = httpx.get(f"{companies.sandbox.url}/v1/calls", params={"page": 7, "per_page": 50}, timeout=10,
+                     auth=(company["api_id"], company["api_token"])).json()["calls"]
+    broken = next(call["id"] for call in page if call["recording"])
+    httpx.post(f"{companies.sandbox.url}/_sandbox/faults", json={"rules": [
+        {"provider": "aircall", "endpoint": f"/v1/calls/{broken}/transcription", "status": {"500": 1.0}}]},
+        timeout=10).raise_for_status()
+    try:
+        with pytest.raises(SourceError):
+            sync_account(companies.url, fresh, options, pipelines_dir=companies.pipelines_dir)
+    finally:
+        httpx.delete(f"{companies.sandbox.url}/_sandbox/faults", timeout=10).raise_for_status()
+    loaded = loaded_calls(companies.url, fresh.account_id)["count"]
+    assert loaded > 0, "no part was loaded before the failure: nothing was tested"
+    try:
+        result = sync_account(companies.url, fresh, options, pipelines_dir=companies.pipelines_dir)
+    finally:
+        fresh.close()
+    total = companies.truth("account-1")["calls"]["count"]
+    assert loaded >= 250 and result.rows["calls"] < total - 200, (loaded, result.rows, total)  # resumed
+    assert_calls_equal_truth(companies.url, fresh.account_id, companies.truth("account-1"))
+    assert loaded_transcriptions(companies.url, fresh.account_id) == companies.truth("account-1")["transcriptions"]
+    assert duplicate_keys(companies.url) == 0
