@@ -57,8 +57,25 @@ def _db(args) -> int:
 def _setup(args) -> int:
     from revsync.setup import setup
 
-    environment = setup()
-    print(f"ready. BI login (read-only analytics.*): {environment.reader_url}")
+    setup()
+    print("ready. `revsync bi grant --account NAME` makes a BI login that reads one account's analytics.")
+    return 0
+
+
+def _bi(args) -> int:
+    from revsync.db import check_connection, database_url
+    from revsync.db.roles import grant_bi_login, revoke_bi_login
+
+    url = database_url(start=True)
+    check_connection(url)
+    if args.action == "grant":
+        login = grant_bi_login(url, args.account)
+        print(f"BI login for {login.account.name}: reads analytics.* rows of this account only; the password "
+              "is shown once (grant again to rotate it):", file=sys.stderr)
+        print(login.url)
+        return 0
+    role = revoke_bi_login(url, args.account)
+    print(f"dropped BI login {role}" if role else f"{args.account} has no BI login")
     return 0
 
 
@@ -562,6 +579,19 @@ def build_parser() -> argparse.ArgumentParser:
                               help="skip call transcriptions (each costs one request of the 60 a minute)")
     aircall_sync.set_defaults(provider_options=lambda args: {"transcriptions": args.transcriptions})
     sync.set_defaults(func=_sync)
+
+    bi = commands.add_parser(
+        "bi", help="BI tool logins: grant or revoke an account's read-only PostgreSQL login",
+        description="Each account gets its own PostgreSQL login for BI tools (Metabase, Superset, Looker...). "
+        "It reads the analytics schema only, and only that account's rows; it cannot write.",
+    )
+    bi_actions = bi.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text in (("grant", "create the account's BI login, or rotate its password; prints its URL once"),
+                         ("revoke", "drop the account's BI login and end its open sessions")):
+        bi_action = bi_actions.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
+        bi_action.add_argument("--account", required=True, metavar="NAME_OR_SLUG",
+                               help="the account: its name, slug or id (see `revsync accounts list`)")
+    bi.set_defaults(func=_bi)
 
     key = commands.add_parser("secret-key", help="print a new REVSYNC_SECRET_KEY (Fernet key)")
     key.set_defaults(func=_secret_key)

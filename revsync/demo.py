@@ -22,6 +22,7 @@ from provider_sandbox.launcher import SandboxProcess
 from revsync.credentials import store_connection
 from revsync.db import uses_embedded
 from revsync.db.embedded import EmbeddedPostgres
+from revsync.db.roles import grant_bi_login
 from revsync.errors import RevsyncError
 from revsync.paths import PROJECT_ROOT, ensure_home
 from revsync.processes import Children
@@ -226,7 +227,8 @@ def run_demo(dagster_port: int = 3000, seed: int = DEMO_SEED, engagements: int =
                                         (f"{web_url}/callback/hubspot", f"{web_url}/callback/fathom"))
             env = {**env, "HUBSPOT_API_BASE": sandbox_url, **web_settings(sandbox_url, web_url)}
             print(f"provider sandbox at {sandbox_url}")
-            connect_demo_account(environment.database_url, sandbox_url)
+            account_id = connect_demo_account(environment.database_url, sandbox_url)
+            bi_login = grant_bi_login(environment.database_url, account_id)
             print("demo account connected to the sandbox's HubSpot portal; syncing every asset…", flush=True)
             materialize_everything(env)
             print(f"first sync done ({time.monotonic() - started:.1f} s since start)", flush=True)
@@ -254,7 +256,7 @@ def run_demo(dagster_port: int = 3000, seed: int = DEMO_SEED, engagements: int =
                 f"  Web app:           {web_url}  (sign in as {email} / {password})\n"
                 f"  Dagster UI:        {ui}\n"
                 f"  Provider sandbox:  {sandbox_url}  (credentials: {sandbox_url}/_sandbox/accounts)\n"
-                f"  BI login (read-only analytics.*):\n    {environment.reader_url}\n"
+                f"  BI login (read-only analytics.*, the demo account's rows):\n    {bi_login.url}\n"
                 f"  Ready in {time.monotonic() - started:.1f} s. Logs: {home}/*.log. Press Ctrl-C to stop.",
                 flush=True,
             )

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from revsync.db import check_connection, connection_env, database_url
 from revsync.db.migrate import migrate
-from revsync.db.roles import ensure_reader
 from revsync.errors import RevsyncError
 from revsync.paths import PROJECT_ROOT, ensure_home
 from revsync.settings import get_settings
@@ -49,7 +48,6 @@ nux:
 class Environment:
     # repr=False: these hold passwords, and a dataclass repr ends up in test reports and logs.
     database_url: str = field(repr=False)
-    reader_url: str = field(repr=False)
     env: dict[str, str] = field(repr=False)  # what child processes (dagster, dbt) need on top of os.environ
 
 
@@ -89,7 +87,6 @@ def setup(log=print) -> Environment:
     check_connection(url)
     revision = migrate(url)
     log(f"database ready, app schema at revision {revision}")
-    reader_url = ensure_reader(url)
     env = process_env(url)
     prepare_dbt(env)
-    return Environment(database_url=url, reader_url=reader_url, env=env)
+    return Environment(database_url=url, env=env)

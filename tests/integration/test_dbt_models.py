@@ -50,7 +50,7 @@ def query(url: str, sql: str, params=()) -> list[tuple]:
 class Portals:
     """The sandbox's two portals, each connected to its own revsync account, with some owners as reps."""
 
-    def __init__(self, sandbox: SandboxProcess, url: str, pipelines_dir: str):
+    def __init__(self, sandbox: SandboxProcess, url: str, pipelines_dir: str, slug_prefix: str = "dbt"):
         self.sandbox, self.url, self.pipelines_dir = sandbox, url, pipelines_dir
         self.portals = {p["key"]: p for p in get_json(f"{sandbox.url}/_sandbox/accounts")}
         self.accounts: dict[str, str] = {}
@@ -58,7 +58,8 @@ class Portals:
             for key, portal in self.portals.items():
                 cur.execute(
                     "insert into app.accounts (name, slug, time_zone) values (%s, %s, %s) returning account_id",
-                    (f"dbt {portal['name']}", f"dbt-{key}", TIME_ZONE if key == "account-1" else "UTC"),
+                    (f"{slug_prefix} {portal['name']}", f"{slug_prefix}-{key}",
+                     TIME_ZONE if key == "account-1" else "UTC"),
                 )
                 account_id = str(cur.fetchone()[0])
                 store_connection(conn, account_id=account_id, provider="hubspot", auth_type="private_app",

@@ -72,7 +72,7 @@ def start_demo(home) -> tuple[subprocess.Popen, dict[str, str]]:
     return demo, {
         "ui": re.search(r"Dagster UI:\s+(http://\S+)", text).group(1),
         "sandbox": re.search(r"Provider sandbox:\s+(http://\S+)", text).group(1),
-        "dsn": re.search(r"(postgresql://revsync_bi:\S+)", text).group(1),
+        "dsn": re.search(r"(postgresql://revsync_bi_\w+:\S+)", text).group(1),
     }
 
 

@@ -184,11 +184,3 @@ def test_every_sync_attempt_is_logged_per_account(environment, connected_account
         # change upstream none, the sync after the sandbox moved on some.
         assert counts[0] > 0 and counts[1] == 0 and counts[2] > 0, counts
 
-
-def test_bi_login_reads_analytics_only(environment, first_sync):
-    rows = query(environment.reader_url, "select count(*) from analytics.synced_activities")
-    assert rows[0][0] > 0
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        query(environment.reader_url, "select * from app.api_connections")
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        query(environment.reader_url, "select * from raw_hubspot.calls")

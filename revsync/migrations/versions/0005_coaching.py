@@ -11,7 +11,7 @@
 - `app.bi_logins`: which account each BI login (a PostgreSQL role, `revsync bi grant`) may read.
   `app.bi_login_account_id()` answers that for the current login; the row-level security policies
   on `analytics` call it. `revsync_bi_reader` is the group every BI login belongs to: it holds the
-  read grants on `analytics`.
+  read grants on `analytics`. The earlier single login `revsync_bi`, which saw every account, is dropped.
 
 Revision ID: 0005
 Revises: 0004
@@ -144,16 +144,30 @@ def upgrade() -> None:
         -- The policies call the function as the BI login: it needs the schema and the function, no table.
         grant usage on schema app to revsync_bi_reader;
         grant execute on function app.bi_login_account_id() to revsync_bi_reader;
+
+        -- The single BI login of earlier versions read every account: it goes.
+        do $$ begin
+            if exists (select 1 from pg_roles where rolname = 'revsync_bi') then
+                drop owned by revsync_bi;
+                drop role revsync_bi;
+            end if;
+        end $$;
         """
     )
 
 
 def downgrade() -> None:
-    # cascade: dbt's staging views over these go too; the next dbt build recreates what still applies.
+    # cascade: dbt's views over these go too; the next dbt build recreates what still applies.
     op.execute(
         """
+        do $$ declare login record; begin
+            for login in select role_name from app.bi_logins loop
+                execute format('drop role if exists %I', login.role_name);
+            end loop;
+        end $$;
         revoke usage on schema app from revsync_bi_reader;
-        drop function app.bi_login_account_id();
+        -- The marts' policies go with it: their row-level security then lets no BI login read a row.
+        drop function app.bi_login_account_id() cascade;
         drop table app.bi_logins;
         drop table app.coaching_outcomes cascade;
         drop table app.coaching_messages cascade;
