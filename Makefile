@@ -28,6 +28,7 @@ bench: install  ## benchmarks (QUICK=1 for a few minutes); figures go to bench/r
 	@$(PY) -m bench.sandbox $(if $(QUICK),--engagements 100000,)
 	@$(PY) -m bench.hubspot $(if $(QUICK),--quick,)
 	@$(PY) -m bench.aircall
+	@$(PY) -m bench.fathom $(if $(QUICK),--meetings 600,)
 
 lint: install  ## ruff
 	@$(VENV)/bin/ruff check .
