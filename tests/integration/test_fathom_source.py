@@ -152,3 +152,34 @@ def test_two_accounts_are_isolated(environment, sandbox, pipelines_dir):
                    (first, second))[0][0]
     assert shared == 0
     assert duplicate_keys(url) == 0
+
+
+def test_requests_another_client_spent_count_and_no_429_is_met(environment, tmp_path_factory, pipelines_dir):
+    """A window of 10 requests per 5 s at the sandbox, 8 of them spent by someone else: the sync
+    reads the RateLimit-* headers and waits for room instead of meeting a 429."""
+    limited = SandboxProcess.start(tmp_path_factory.mktemp("fathom-limited"), "--accounts", "1", "--engagements",
+                                   "20", "--seed", "31", "--anchor", "2026-11-01T00:00:00Z", "--fathom-meetings", "40",
+                                   "--fathom-rate-limit", "10", "--fathom-window-seconds", "5")
+    try:
+        key = limited.accounts[0]["fathom"]["api_key"]
+        for _ in range(8):
+            assert httpx.get(f"{limited.url}/external/v1/meetings", headers={"X-Api-Key": key}).status_code == 200
+        account_id = new_account_id(environment.database_url, "Fathom limited")
+        started = time.monotonic()
+        result = sync_workspace(environment.database_url, limited.url, StaticToken(account_id, "fathom", key),
+                                FathomSyncOptions(rate=(60, 5.0)), pipelines_dir=pipelines_dir)
+        assert result.rate_limited == 0 and result.api_calls == 5  # 4 pages and the users
+        assert time.monotonic() - started >= 3  # it waited for the window to free up
+        stats = httpx.get(f"{limited.url}/_sandbox/stats", timeout=10).json()
+        assert stats["rate_limited"]["total"] == 0, stats["rate_limited"]
+        assert_equals_truth(environment.database_url, account_id, limited.url, "account-1")
+    finally:
+        limited.stop()
+
+
+def test_connect_help_names_every_provider(environment):
+    helped = revsync("connect", "--help")
+    assert helped.returncode == 0 and "hubspot" in helped.stdout and "fathom" in helped.stdout
+    fathom = revsync("connect", "fathom", "--help")
+    for flag in ("--account", "--api-key", "--api-base", "--webhook-url"):
+        assert flag in fathom.stdout
