@@ -193,10 +193,11 @@ async def get_transcription(request: Request) -> Response:
     row = int(np.searchsorted(table.ids, call_id))
     if row >= len(table) or int(table.ids[row]) != call_id:
         return not_found("call", headers)
-    transcription = render_transcription(sandbox_state(request).store.seed, account, row)
+    state = sandbox_state(request)
+    transcription = render_transcription(state.store.seed, account, row, state.store.now_ms() // 1000)
     if transcription is None:
-        return aircall_error(404, "Not found", "This call has no transcription: it has no recording or voicemail.",
-                             headers)
+        return aircall_error(404, "Not found", "This call has no transcription: it has no recording or voicemail, "
+                             "or has not ended yet.", headers)
     return json_response({"transcription": transcription}, headers=headers)
 
 

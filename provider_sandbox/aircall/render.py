@@ -109,21 +109,29 @@ def render_call(base: str, seed: int, account: Account, row: int, now_s: int) ->
     contact = _contact(stable, base, call_id, digits) if bool(cols["known_contact"][row]) and digits else None
     minutes = -(-(ring + talk) // 60)
     cost_cents = 0.0 if inbound else round(minutes * (1.4 if country in ("US", None) else 9.0), 1)
+    # A call still going at the sandbox's "now" is listed as Aircall lists it: `initial` while
+    # ringing, `answered` once picked up, with no end, duration, media, reason, tags or comments yet.
+    ended = started + ring + talk
+    done = ended <= now_s
+    answered_now = answered and started + ring <= now_s
+    if not (answered_now or not inbound):
+        user = None  # an inbound call nobody has picked up (yet)
+    recorded, voicemail = done and bool(cols["recorded"][row]), done and bool(cols["voicemail"][row])
 
     body = {
         "id": call_id,
         "direct_link": f"{base}/v1/calls/{call_id}",
         "direction": "inbound" if inbound else "outbound",
-        "status": "done",
-        "missed_call_reason": MISSED_CALL_REASONS[reason] if reason != NO_REASON else None,
+        "status": "done" if done else ("answered" if answered_now else "initial"),
+        "missed_call_reason": MISSED_CALL_REASONS[reason] if reason != NO_REASON and done else None,
         "started_at": started,
-        "answered_at": started + ring if answered else None,
-        "ended_at": started + ring + talk,
-        "duration": ring + talk,
+        "answered_at": started + ring if answered_now else None,
+        "ended_at": ended if done else None,
+        "duration": ring + talk if done else None,
         "raw_digits": digits or "anonymous",
-        "recording": _media_url(seed, company, call_id, "recording", now_s) if cols["recorded"][row] else None,
-        "voicemail": _media_url(seed, company, call_id, "voicemail", now_s) if cols["voicemail"][row] else None,
-        "asset": f"https://assets.aircall.sandbox.test/calls/{call_id}" if cols["recorded"][row] else None,
+        "recording": _media_url(seed, company, call_id, "recording", now_s) if recorded else None,
+        "voicemail": _media_url(seed, company, call_id, "voicemail", now_s) if voicemail else None,
+        "asset": f"https://assets.aircall.sandbox.test/calls/{call_id}" if recorded else None,
         "user": render_user(base, company, user, full=False) if user else None,
         "assigned_to": None,
         "transferred_by": None,
@@ -131,13 +139,16 @@ def render_call(base: str, seed: int, account: Account, row: int, now_s: int) ->
         "number": render_number(base, number),
         "contact": contact,
         "archived": bool(table.archived[row]),
-        "cost": f"{cost_cents:.1f}",
+        "cost": f"{cost_cents:.1f}" if done else None,
         "country_code_a2": country,
         "pricing_type": None if inbound else "regular",
         "teams": [_team(base, company, user)] if inbound and user else [],
     }
-    body.update(_tags_and_comments(seed, account.key, base, company, user, call_id, int(table.revision[row]),
-                                   started + ring + talk))
+    if done:
+        body.update(_tags_and_comments(seed, account.key, base, company, user, call_id, int(table.revision[row]),
+                                       ended))
+    else:
+        body.update({"tags": [], "comments": []})
     return body
 
 
@@ -201,13 +212,14 @@ def _tags_and_comments(seed: int, key: str, base: str, company: AircallCompany, 
     return {"tags": tags, "comments": comments}
 
 
-def render_transcription(seed: int, account: Account, row: int) -> dict | None:
+def render_transcription(seed: int, account: Account, row: int, now_s: int) -> dict | None:
     """GET /v1/calls/{id}/transcription: a recorded call's conversation or a voicemail's message;
-    None for a call with neither (nothing was transcribed)."""
+    None for a call with neither, or still going (nothing was transcribed yet)."""
     table = account.aircall.calls
     cols = table.columns
     voicemail = bool(cols["voicemail"][row])
-    if not (voicemail or cols["recorded"][row]):
+    ended = int(table.created_ms[row]) // 1000 + int(cols["ring_s"][row]) + int(cols["talk_s"][row])
+    if not (voicemail or cols["recorded"][row]) or ended > now_s:
         return None
     call_id = int(table.ids[row])
     talk = int(cols["talk_s"][row])

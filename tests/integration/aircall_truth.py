@@ -23,7 +23,7 @@ def loaded_calls(url: str, account_id: str) -> dict:
         "archived_count": sum(1 for r in rows if r[2]),
         "checksum": hashlib.sha256("".join(f"{r[0]}:{r[1]}\n" for r in rows).encode()).hexdigest(),
         "missed_count": sum(1 for r in rows if r[3]),
-        "duration_sum": sum(r[4] for r in rows),
+        "duration_sum": sum(r[4] or 0 for r in rows),  # none yet for a call still going
     }
 
 

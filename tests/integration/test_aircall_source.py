@@ -105,19 +105,35 @@ def test_the_other_company_is_isolated(companies):
 
 
 def test_incremental_reads_new_calls_and_the_lookback_only(companies):
-    changes = companies.advance(account="account-1", seconds=7200, fraction=0, create=0.05)
+    changes = companies.advance(account="account-1", seconds=3600, fraction=0, create=0.1)
     created = changes["account-1"]["aircall"]["calls"]["created"]
     assert created > 0
     result = companies.sync("account-1")
     assert result.changed["calls"] == created
     # The new calls plus the day of lookback, not the company's whole history.
     assert result.rows["calls"] < 700 / 4, result.rows
+    account_id = companies.account_id("account-1")
+    loaded, truth = loaded_calls(companies.url, account_id), companies.truth("account-1")["calls"]
+    assert {k: loaded[k] for k in ("count", "checksum", "archived_count")} == \
+        {k: truth[k] for k in ("count", "checksum", "archived_count")}
+    # Calls created at the end of the advanced hour are still going: loaded without an end yet.
+    with psycopg2.connect(companies.url) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from raw_aircall.calls where account_id = %s and ended_at is null "
+                    "and status <> 'done'", (account_id,))
+        going = cur.fetchone()[0]
+    conn.close()
+    assert going > 0, "no call was still going: the lookback was not tested"
+
+    # Two hours later they have ended; the lookback reads them again, with their transcriptions.
+    companies.advance(account="account-1", seconds=7200, fraction=0)
+    result = companies.sync("account-1")
+    assert result.changed["calls"] == 0 and result.rows["calls"] >= going
     companies.assert_equal("account-1")
-    # Transcriptions of the new calls only: those already loaded are not asked for again.
-    truth = companies.truth("account-1")["transcriptions"]
+    assert companies.truth("account-1")["calls"]["in_progress_count"] == 0
+    # Transcriptions of calls that ended since only: those already loaded are not asked for again.
     asked = result.calls_by_endpoint.get("GET /v1/calls/{id}/transcription", 0)
-    assert loaded_transcriptions(companies.url, companies.account_id("account-1")) == truth
-    assert asked == result.rows.get("call_transcriptions", 0) <= created
+    assert asked == result.rows.get("call_transcriptions", 0) <= going
+    assert loaded_transcriptions(companies.url, account_id) == companies.truth("account-1")["transcriptions"]
 
 
 def test_archiving_older_calls_needs_a_full_sync(companies):

@@ -231,3 +231,40 @@ def test_transcriptions_need_the_ai_add_on_and_match_truth(aircall):
         refused = client.get(f"/v1/calls/{other[0]['id']}/transcription", auth=basic(aircall, 1))
         assert refused.status_code == 403 and "X-AircallApi-Limit" in refused.headers
         assert truth[aircall.accounts[1]["key"]]["aircall"]["transcriptions"] == {"count": 0, "utterances": 0}
+
+
+def test_calls_still_going_have_no_end_until_they_end(start_sandbox):
+    """Calls created in the last hour of the clock may still be going: `initial` while ringing,
+    `answered` once picked up, no end, duration, media, tags or transcription yet. Two hours later
+    they are done, and the truth (as of the sandbox's now) agrees with the list."""
+    sandbox = start_sandbox("--accounts", "1", "--engagements", "20", "--aircall-calls", "100",
+                            "--aircall-rate-limit", "100000")
+    response = httpx.post(f"{sandbox.url}/_sandbox/advance",
+                          json={"providers": ["aircall"], "seconds": 3600, "fraction": 0, "create": 1.0}, timeout=30)
+    assert response.status_code == 200, response.text
+    with sandbox.client() as client:
+        calls, _ = read_calls(client, basic(sandbox))
+        going = [c for c in calls if c["ended_at"] is None]
+        assert going, "no call was still going: nothing was tested"
+        for call in going:
+            assert call["status"] in ("initial", "answered") and call["duration"] is None
+            assert (call["status"] == "answered") == (call["answered_at"] is not None)
+            assert call["recording"] is None and call["voicemail"] is None and call["tags"] == []
+            assert call["missed_call_reason"] is None and call["cost"] is None
+            if call["direction"] == "inbound" and call["status"] == "initial":
+                assert call["user"] is None
+        first = going[0]["id"]
+        assert client.get(f"/v1/calls/{first}/transcription", auth=basic(sandbox)).status_code == 404
+
+        response = httpx.post(f"{sandbox.url}/_sandbox/advance",
+                              json={"providers": ["aircall"], "seconds": 7200, "fraction": 0}, timeout=30)
+        assert response.status_code == 200, response.text
+        calls, _ = read_calls(client, basic(sandbox))
+        truth = sandbox.admin("truth")["accounts"]["account-1"]["aircall"]
+        assert all(c["status"] == "done" and c["ended_at"] is not None for c in calls)
+        assert truth["calls"]["in_progress_count"] == 0
+        assert sum(c["duration"] for c in calls) == truth["calls"]["duration_sum"]
+        assert sum(c["answered_at"] is None for c in calls) == truth["calls"]["missed_count"]
+        ended = next(c for c in calls if c["id"] == first)
+        expected = 200 if ended["recording"] or ended["voicemail"] else 404
+        assert client.get(f"/v1/calls/{first}/transcription", auth=basic(sandbox)).status_code == expected
