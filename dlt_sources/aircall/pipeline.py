@@ -63,7 +63,8 @@ def sync_company(database_url: str, api_base: str, credentials: SecretsSource,
     api = AircallApi(api_base, credentials, rate=options.rate, policy=options.policy)
     plan = SyncPlan(account_id=account_id, mode=options.mode, window=options.window,
                     lookback_seconds=options.lookback_seconds, transcriptions=options.transcriptions,
-                    loaded_transcriptions=lambda: _loaded_transcriptions(database_url, account_id))
+                    loaded_transcriptions=lambda: _loaded_transcriptions(database_url, account_id),
+                    loaded_hashes=lambda ids: _loaded_hashes(database_url, account_id, ids))
     reader = CompanyReader(api, plan, progress)
     pipeline = pipeline_for("aircall", account_id, database_url, DATASET, pipelines_dir)
     try:
@@ -93,6 +94,22 @@ def sync_company(database_url: str, api_base: str, credentials: SecretsSource,
 def _parts(read: ReadInLoads) -> Iterator:
     while not read.finished:
         yield aircall_source(read)
+
+
+def _loaded_hashes(database_url: str, account_id: str, ids: list[int]) -> dict[int, str]:
+    """`{id: content_hash}` of these calls as raw_aircall holds them (none before a first load)."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1 from information_schema.columns where table_schema = %s and table_name = 'calls' "
+                        "and column_name = 'content_hash'", (DATASET,))
+            if cur.fetchone() is None:
+                return {}
+            cur.execute(f"select id, content_hash from {DATASET}.calls where account_id = %s and id = any(%s)",
+                        (account_id, ids))
+            return {int(row[0]): row[1] for row in cur.fetchall()}
+    finally:
+        conn.close()
 
 
 def _loaded_transcriptions(database_url: str, account_id: str) -> set[int]:

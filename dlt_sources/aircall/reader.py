@@ -45,6 +45,8 @@ class SyncPlan:
     transcriptions: bool = True
     # call ids whose transcription raw_aircall already holds (they never change once made)
     loaded_transcriptions: Callable[[], set[int]] | None = None
+    # call ids -> content_hash of the rows raw_aircall holds, to count what really changed
+    loaded_hashes: Callable[[list[int]], dict[int, str]] | None = None
 
 
 @dataclass
@@ -124,9 +126,10 @@ class CompanyReader:
                     rows.append(call_row(self.plan.account_id, call))
                 except BadPayload as exc:
                     bad.append(self._quarantine("calls", call, str(exc)))
-            # The lookback reads calls already loaded: only those past the bookmark are new.
+            # A lookback or a full read meets calls already loaded: count the new or changed ones.
             started = [int(r["started_at"].timestamp()) for r in rows]
-            self._count("calls", rows, changed=sum(1 for s in started if previous is None or s > previous))
+            loaded = self.plan.loaded_hashes([r["id"] for r in rows]) if self.plan.loaded_hashes and rows else {}
+            self._count("calls", rows, changed=sum(1 for r in rows if loaded.get(r["id"]) != r["content_hash"]))
             if started and (newest is None or max(started) > newest):
                 newest = max(started)
             yield "calls", rows

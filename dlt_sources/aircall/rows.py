@@ -66,12 +66,15 @@ def _list(value: Any) -> list:
 
 
 def call_row(account_id: str, call: Any) -> dict:
-    """One `raw_aircall.calls` row; raises `BadPayload` when the call cannot be loaded."""
+    """One `raw_aircall.calls` row; raises `BadPayload` when the call cannot be loaded.
+
+    `content_hash` digests every column, so a sync can tell a call that changed since it was
+    loaded (ended, tagged, archived) from one read again unchanged."""
     if not isinstance(call, dict):
         raise BadPayload("the call is not a JSON object")
     call_id = _int(call.get("id"), "id", required=True)
     user, number, contact = _object(call.get("user")), _object(call.get("number")), _object(call.get("contact"))
-    return {
+    row = {
         "account_id": account_id,
         "id": call_id,
         "direct_link": call.get("direct_link"),
@@ -107,6 +110,8 @@ def call_row(account_id: str, call: Any) -> dict:
         "country_code_a2": call.get("country_code_a2"),
         "pricing_type": call.get("pricing_type"),
     }
+    row["content_hash"] = hashlib.sha256(orjson.dumps(row, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return row
 
 
 def user_row(account_id: str, user: Any) -> dict:

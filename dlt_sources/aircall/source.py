@@ -32,6 +32,7 @@ TABLE_SPECS: dict[str, tuple[tuple[str, ...], dict[str, dict[str, Any]]]] = {
         "user_email": {"data_type": "text"}, "number_id": _BIGINT, "contact_id": _BIGINT, "contact": _JSON,
         "assigned_to_id": _BIGINT, "teams": _JSON, "tags": _JSON, "comments": _JSON, "archived": _BOOL,
         "cost": {"data_type": "double"}, "missed_call_reason": {"data_type": "text"},
+        "content_hash": {"data_type": "text"},
     }),
     "users": (("account_id", "id"), {
         "account_id": _KEY_TEXT, "id": _KEY_INT, "email": {"data_type": "text"}, "available": _BOOL,
