@@ -219,7 +219,7 @@ def _read_token(option: str | None, what: str = "HubSpot private app token",
         token = option
     token = token.strip()
     if not token:
-        raise RevsyncError(f"No {what} given. Pass {flag} VALUE, or - to read it from stdin.")
+        raise RevsyncError(f"No token given: pass the {what} as {flag} VALUE, or - to read it from stdin.")
     return token
 
 
