@@ -15,6 +15,7 @@ import dagster as dg
 from pydantic import Field
 
 from dlt_sources.aircall import TABLES as AIRCALL_TABLES
+from dlt_sources.fathom import TABLES as FATHOM_TABLES
 from dlt_sources.hubspot import TABLES as HUBSPOT_TABLES
 from dlt_sources.sync import AccountSync, sync_accounts, sync_options
 from orchestration.defs.resources import RevsyncDatabase
@@ -130,6 +131,7 @@ def _failure_line(name: str, slug: str, connection, outcome: AccountSync) -> str
 
 hubspot_assets = provider_assets("hubspot", HUBSPOT_TABLES)
 aircall_assets = provider_assets("aircall", AIRCALL_TABLES)
+fathom_assets = provider_assets("fathom", FATHOM_TABLES)
 
 # Every `<provider>_assets` above.
 defs = dg.Definitions(assets=dg.load_assets_from_current_module())
