@@ -116,7 +116,8 @@ class FathomReader:
                 "account admin; meetings still load")
             log.warning("fathom account %s: skipping users: %s", self.plan.account_id, exc)
             return
-        yield from self._emit_rows("users", rows, new=True)
+        # Rewritten whole on every sync: not counted as changes.
+        yield from self._emit_rows("users", rows, new=False)
 
     def _meetings(self) -> Iterator[Batch]:
         plan = self.plan
@@ -125,7 +126,7 @@ class FathomReader:
         pages = self.api.meeting_pages(iso(after_ms) if after_ms is not None else None,
                                        iso(before_ms) if before_ms is not None else None, content_inline)
         read = 0
-        for page in pages:
+        for number, page in enumerate(pages, start=1):
             if plan.window is not None:
                 start_ms, end_ms = (int(t.timestamp() * 1000) for t in plan.window)
                 page = [m for m in page if _created_ms(m) is None or start_ms <= _created_ms(m) < end_ms]
@@ -143,7 +144,7 @@ class FathomReader:
                     new = True
                 yield from self._emit(out, new=new)
             read += len(page)
-            if read and read % 500 < 10:
+            if number % 50 == 0:
                 self._progress(f"fathom account {plan.account_id}: {read:,} meetings read")
 
     def _read_content(self, page: list[dict]) -> None:

@@ -107,7 +107,7 @@ def test_full_then_incremental_equal_truth_and_a_late_transcript_is_picked_up(en
     assert_equals_truth(url, account_id, sandbox.url, "account-2")
     # A fourth sync reads one page (the lookback) and changes nothing.
     fourth = sync(environment, sandbox, pipelines_dir, account_id, 1)
-    assert sum(fourth.changed.values()) == fourth.changed.get("users", 0)
+    assert sum(fourth.changed.values()) == 0 and fourth.rows["users"] > 0
     assert_equals_truth(url, account_id, sandbox.url, "account-2")
     assert duplicate_keys(url) == 0
 
