@@ -23,28 +23,36 @@ _KEY_INT = {"data_type": "bigint", "nullable": False}
 _JSON = {"data_type": "json"}
 _BIGINT = {"data_type": "bigint"}
 _BOOL = {"data_type": "bool"}
+_TEXT = {"data_type": "text"}
+
+
+def _texts(*names: str) -> dict[str, dict[str, Any]]:
+    """Text columns declared up front: a column whose values are all null so far still exists,
+    so the models reading raw_aircall always find it."""
+    return {name: _TEXT for name in names}
+
 
 # raw table -> (primary key, column hints)
 TABLE_SPECS: dict[str, tuple[tuple[str, ...], dict[str, dict[str, Any]]]] = {
     "calls": (("account_id", "id"), {
         "account_id": _KEY_TEXT, "id": _KEY_INT, "started_at": _TIME, "answered_at": _TIME, "ended_at": _TIME,
         "duration": _BIGINT, "has_recording": _BOOL, "has_voicemail": _BOOL, "user_id": _BIGINT,
-        "user_email": {"data_type": "text"}, "number_id": _BIGINT, "contact_id": _BIGINT, "contact": _JSON,
-        "assigned_to_id": _BIGINT, "teams": _JSON, "tags": _JSON, "comments": _JSON, "archived": _BOOL,
-        "cost": {"data_type": "double"}, "missed_call_reason": {"data_type": "text"},
-        "content_hash": {"data_type": "text"},
+        "number_id": _BIGINT, "contact_id": _BIGINT, "contact": _JSON, "assigned_to_id": _BIGINT, "teams": _JSON,
+        "tags": _JSON, "comments": _JSON, "archived": _BOOL, "cost": {"data_type": "double"},
+        **_texts("direct_link", "direction", "status", "missed_call_reason", "raw_digits", "user_email", "user_name",
+                 "number_digits", "number_name", "country_code_a2", "pricing_type", "content_hash"),
     }),
     "users": (("account_id", "id"), {
-        "account_id": _KEY_TEXT, "id": _KEY_INT, "email": {"data_type": "text"}, "available": _BOOL,
-        "created_at": _TIME,
+        "account_id": _KEY_TEXT, "id": _KEY_INT, "available": _BOOL, "created_at": _TIME,
+        **_texts("name", "email", "availability_status", "state", "extension", "time_zone", "language"),
     }),
     "call_transcriptions": (("account_id", "call_id"), {
         "account_id": _KEY_TEXT, "call_id": _KEY_INT, "id": _BIGINT, "utterances": _JSON,
-        "utterance_count": _BIGINT, "text": {"data_type": "text"},
+        "utterance_count": _BIGINT, **_texts("type", "language", "text"),
     }),
     "quarantine": (("account_id", "source_table", "record_key"), {
-        "account_id": _KEY_TEXT, "source_table": _KEY_TEXT, "record_key": _KEY_TEXT,
-        "reason": {"data_type": "text"}, "payload": {"data_type": "text"}, "seen_at": _TIME,
+        "account_id": _KEY_TEXT, "source_table": _KEY_TEXT, "record_key": _KEY_TEXT, "seen_at": _TIME,
+        **_texts("reason", "payload"),
     }),
 }
 
