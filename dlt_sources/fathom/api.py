@@ -132,23 +132,24 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _key_client(api_base: str, api_key: str) -> ApiClient:
-    budget = RateBudget("fathom-connect", DEFAULT_RATE[0], DEFAULT_RATE[1])
-    return ApiClient(api_base, StaticToken("(connecting)", "fathom", api_key), budget_for=lambda path: budget,
-                     policy=RetryPolicy(give_up_after_seconds=30), auth_headers=api_key_header)
+def _one_off_client(api_base: str, token: str, oauth: bool) -> ApiClient:
+    budget = RateBudget("fathom-setup", DEFAULT_RATE[0], DEFAULT_RATE[1])
+    return ApiClient(api_base, StaticToken("(connecting)", "fathom", token), budget_for=lambda path: budget,
+                     policy=RetryPolicy(give_up_after_seconds=30), auth_headers=bearer if oauth else api_key_header)
 
 
 def check_api_key(api_base: str, api_key: str) -> None:
     """One cheap call (the first page of meetings, no transcripts): raises `Unauthorized` for a
     rejected key, another `SourceError` when Fathom cannot be reached or answers oddly."""
-    with _key_client(api_base, api_key) as client:
+    with _one_off_client(api_base, api_key, oauth=False) as client:
         client.get(f"{API_PREFIX}/meetings", label="GET /meetings")
 
 
-def register_webhook(api_base: str, api_key: str, destination_url: str) -> Mapping[str, Any]:
-    """Ask Fathom to POST every new meeting the key's user can see, with its transcript, summary
-    and action items, to `destination_url`; returns Fathom's `Webhook` (`id`, `secret`, ...)."""
-    with _key_client(api_base, api_key) as client:
+def register_webhook(api_base: str, token: str, destination_url: str, *, oauth: bool = False) -> Mapping[str, Any]:
+    """Ask Fathom to POST every new meeting the key's (or OAuth grant's) user can see, with its
+    transcript, summary, action items and CRM matches, to `destination_url`; returns Fathom's
+    `Webhook` (`id`, `secret`, ...). Store the secret as the connection's `webhook_secret`."""
+    with _one_off_client(api_base, token, oauth) as client:
         return client.post(f"{API_PREFIX}/webhooks", {
             "destination_url": destination_url, "triggered_for": list(WEBHOOK_TRIGGERS),
             "include_transcript": True, "include_summary": True, "include_action_items": True,
@@ -156,6 +157,6 @@ def register_webhook(api_base: str, api_key: str, destination_url: str) -> Mappi
         }, label="POST /webhooks")
 
 
-def delete_webhook(api_base: str, api_key: str, webhook_id: str) -> None:
-    with _key_client(api_base, api_key) as client:
+def delete_webhook(api_base: str, token: str, webhook_id: str, *, oauth: bool = False) -> None:
+    with _one_off_client(api_base, token, oauth) as client:
         client.request("DELETE", f"{API_PREFIX}/webhooks/{webhook_id}", label="DELETE /webhooks")
