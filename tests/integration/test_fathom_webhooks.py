@@ -128,6 +128,33 @@ def test_a_sandbox_delivery_lands_once_and_the_next_sync_loads_it_with_the_poll_
     assert again.result.extra["meetings_from_webhooks"] == 0
 
 
+def test_reconnecting_replaces_the_webhook_or_keeps_its_secret(environment, sandbox, receiver):
+    account_id, connection_id, secret = connect(environment, sandbox, receiver, 1)
+    slug = fetch(environment.database_url, "select slug from app.accounts where account_id = %s", (account_id,))[0][0]
+    key = sandbox.accounts[1]["fathom"]["api_key"]
+
+    def ours(delivered: dict) -> list[dict]:
+        return [d for d in delivered["deliveries"] if d["url"].endswith(connection_id)]
+
+    again = revsync("connect", "fathom", "--account", slug, "--api-key", "-", "--api-base", sandbox.url,
+                    "--webhook-url", receiver, stdin=key + "\n")
+    assert again.returncode == 0, again.stderr
+    # The earlier webhook was removed at Fathom: one delivery per meeting, signed with the new secret.
+    assert [d["status_code"] for d in ours(deliver(sandbox.url, "account-2"))] == [200]
+    conn = psycopg2.connect(environment.database_url)
+    try:
+        renewed = load_connection(conn, account_id, "fathom").secrets["webhook_secret"]
+    finally:
+        conn.close()
+    assert renewed != secret
+
+    kept = revsync("connect", "fathom", "--account", slug, "--api-key", "-", "--api-base", sandbox.url,
+                   stdin=key + "\n")
+    assert kept.returncode == 0, kept.stderr
+    assert [d["status_code"] for d in ours(deliver(sandbox.url, "account-2"))] == [200]
+    assert len(events(environment, account_id)) == 2
+
+
 def test_replayed_tampered_stale_and_unknown_deliveries_store_nothing(environment, sandbox, receiver):
     account_id, connection_id, secret = connect(environment, sandbox, receiver, 1)
     meeting = {"recording_id": 1, "created_at": "2026-11-01T00:00:00Z", "title": "Replay me"}
