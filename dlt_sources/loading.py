@@ -9,6 +9,7 @@ rows in staging tables every account of the dataset shares.
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -17,9 +18,12 @@ from typing import Any
 
 import dlt
 import psycopg2
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_sources.http import SourceError
 from revsync.errors import RevsyncError
+
+log = logging.getLogger("revsync.sources")
 
 
 class SyncAlreadyRunning(SourceError):
@@ -108,19 +112,31 @@ def run_pipeline(pipeline: dlt.Pipeline, parts: Iterable[Any], database_url: str
     """Extract, normalize and load each of `parts` (dlt sources or resources) in turn, after
     finishing any load a crash interrupted.
 
-    A pending load is finished first; then the state the destination holds (bookmarks) wins over
-    whatever this machine's working folder remembers.
+    A pending load is finished first. One that cannot be finished (a kill between a job's commit
+    and its bookkeeping makes dlt insert that job's rows twice) is dropped with this machine's
+    working folder: its bookmarks were never committed, because dlt restores only the state of
+    completed loads, so this run reads those rows again. Then the state the destination holds
+    (bookmarks) wins over whatever the working folder remembers.
     """
     with load_lock(database_url, dataset):
         if pipeline.has_pending_data:
-            pipeline.normalize()
-            pipeline.load()
+            try:
+                pipeline.normalize()
+                pipeline.load()
+            except PipelineStepFailed as exc:
+                log.warning("%s: the load a crash interrupted cannot be finished (%s); it is dropped and its "
+                            "rows are read again", pipeline.pipeline_name, _first_line(exc))
+                pipeline.drop()
         pipeline.sync_destination()
     for data in parts:
         pipeline.extract(data)
         pipeline.normalize()
         with load_lock(database_url, dataset):
             pipeline.load()
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(our_error(exc)).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
 
 
 def our_error(exc: BaseException) -> BaseException:
