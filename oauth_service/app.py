@@ -355,11 +355,11 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
     # --- integrations ---
 
     def integrations_page(request: Request, session: Session, *, status_code: int = 200, notice: str | None = None,
-                          error: str | None = None, error_provider: str | None = None):
+                          error: str | None = None, error_provider: str | None = None, sync_started: bool = False):
         with db.transaction() as conn:
             views = connections.account_connections(conn, session.user.account_id)
         return render(request, "integrations.html", session, status_code=status_code, views=views, notice=notice,
-                      error=error, error_provider=error_provider,
+                      error=error, error_provider=error_provider, sync_started=sync_started,
                       oauth_ready={p: oauth.oauth_app(config, p) is not None for p in PROVIDERS},
                       syncable={p: can_sync(p) for p in PROVIDERS}, now=datetime.now(UTC))
 
@@ -369,7 +369,8 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
         notice = None
         if done in NOTICES and provider in PROVIDERS:
             notice = NOTICES[done].format(name=PROVIDER_NAMES[provider])
-        return integrations_page(request, session, notice=notice)
+        # Reload while a sync runs, and once right after one was started (it may not have logged its start yet).
+        return integrations_page(request, session, notice=notice, sync_started=done == "sync_started")
 
     def back(done: str, provider: str) -> RedirectResponse:
         return RedirectResponse(f"/integrations?done={done}&provider={provider}#{provider}", status_code=303)

@@ -12,17 +12,17 @@ from markupsafe import Markup, escape
 SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 
 
-def _nice_max(value: float) -> int:
-    """A round axis maximum at or above `value` (1, 2, 5 times a power of ten)."""
-    if value <= 0:
-        return 1
+def _nice_max(value: float, ticks: int = 4) -> int:
+    """A round axis maximum at or above `value` whose `ticks` steps are whole numbers of 1, 2 or 5
+    times a power of ten (counts never get a 1.25 gridline)."""
+    step_needed = max(value, 1) / ticks
     magnitude = 1
-    while magnitude * 10 <= value:
+    while magnitude * 10 <= step_needed:
         magnitude *= 10
     for step in (1, 2, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude
+        if step * magnitude >= step_needed:
+            return step * magnitude * ticks
+    return 10 * magnitude * ticks
 
 
 def weekly_bars(weeks: Sequence[date], series: dict[str, Sequence[int | None]], *, title: str) -> Markup:
@@ -72,7 +72,7 @@ def weekly_bars(weeks: Sequence[date], series: dict[str, Sequence[int | None]], 
 
 def sparkline(values: Sequence[int], *, label: str) -> Markup:
     """A small line of weekly values for a table cell."""
-    width, height = 120, 28
+    width, height = 96, 28
     peak = max(values, default=0) or 1
     step = width / max(1, len(values) - 1)
     points = " ".join(f"{i * step:.1f},{height - 2 - (height - 4) * v / peak:.1f}" for i, v in enumerate(values))

@@ -104,8 +104,9 @@ _ENV = ("HUBSPOT_API_BASE", "HUBSPOT_AUTH_BASE", "HUBSPOT_CLIENT_ID", "HUBSPOT_C
 
 @pytest.fixture(scope="module", name="web_app")
 def web_app_fixture(request, environment, revsync_home, tmp_path_factory):
-    """The app against its own sandbox (2 portals; the module's SANDBOX_SEED, else 21, so two
-    modules' portals have different owners); account A uses portal 1's OAuth app."""
+    """The app against its own sandbox (2 portals of the module's SANDBOX_ENGAGEMENTS, else 300;
+    its SANDBOX_SEED, else 21, so two modules' portals have different owners); account A uses
+    portal 1's OAuth app."""
     from oauth_service.config import WebConfig
     from oauth_service.server import BackgroundServer, free_port
     from oauth_service.users import add_user
@@ -115,7 +116,8 @@ def web_app_fixture(request, environment, revsync_home, tmp_path_factory):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     folder = tmp_path_factory.mktemp("web-sandbox")
-    sandbox = SandboxProcess.start(folder, "--accounts", "2", "--engagements", "300",
+    engagements = getattr(request.module, "SANDBOX_ENGAGEMENTS", 300)
+    sandbox = SandboxProcess.start(folder, "--accounts", "2", "--engagements", str(engagements),
                                    "--seed", str(getattr(request.module, "SANDBOX_SEED", 21)),
                                    "--oauth-redirect-uri", f"{url}/callback/hubspot",
                                    "--oauth-redirect-uri", f"{url}/callback/fathom")
