@@ -2,13 +2,19 @@
 
 Each scenario ends equal to the sandbox's truth after at most one rerun, with no duplicate key:
 429s, 5xx, timeouts, cut connections, truncated JSON, a meeting repeated across pages, and OAuth
-tokens expiring mid-sync with a rotated (one-time) refresh token.
+tokens expiring mid-sync with a rotated (one-time) refresh token; and `revsync sync fathom`
+killed with SIGKILL at several moments, then run again.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -20,12 +26,13 @@ from dlt_sources.http import RetryPolicy, SourceError, StaticToken
 from dlt_sources.sync import sync_accounts
 from provider_sandbox.launcher import SandboxProcess
 from revsync.accounts import add_account
-from revsync.credentials import exchange_code, load_connection, store_oauth_connection
+from revsync.credentials import exchange_code, load_connection, store_connection, store_oauth_connection
 from revsync.settings import get_settings
-from tests.integration.fathom_truth import assert_equals_truth, duplicate_keys
+from tests.integration.fathom_truth import assert_equals_truth, duplicate_keys, fetch
 from tests.integration.hubspot_truth import new_account_id
 from tests.support import get_json
 
+REVSYNC = str(Path(sys.executable).parent / "revsync")
 FAST = RetryPolicy(first_backoff_seconds=0.05, max_backoff_seconds=0.5, give_up_after_seconds=60,
                    rate_limited_backoff_seconds=0.2, timeout_seconds=1.5)
 # The sandbox's limit is lifted, so are ours for per-recording reads: the faults are the subject.
@@ -148,3 +155,42 @@ def test_oauth_tokens_expiring_mid_sync_are_refreshed_and_rotated(environment, s
     assert refresh_token(environment, account_id) != before  # the rotated one was saved
     assert_equals_truth(environment.database_url, account_id, sandbox.url, "account-1")
     assert duplicate_keys(environment.database_url) == 0
+
+
+@pytest.fixture(scope="module")
+def slow_sandbox(environment, tmp_path_factory):
+    # Latency on: a sync takes a few seconds, so a kill lands while it reads or loads.
+    process = SandboxProcess.start(tmp_path_factory.mktemp("fathom-kill"), "--accounts", "1", "--engagements", "30",
+                                   "--seed", "37", "--anchor", "2026-11-01T00:00:00Z", "--fathom-meetings", "400",
+                                   "--fathom-rate-limit", "100000", "--latency", "--latency-fixed-ms", "30",
+                                   "--latency-jitter-ms", "20")
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.mark.parametrize("after_seconds", [1.0, 3.0, 6.0])
+def test_a_sync_killed_at_any_moment_then_rerun_equals_truth(environment, slow_sandbox, after_seconds):
+    url = environment.database_url
+    with psycopg2.connect(url) as conn:
+        account, _ = add_account(conn, f"Fathom kill {uuid.uuid4().hex[:8]}")
+        store_connection(conn, account_id=account.account_id, provider="fathom", auth_type="api_key",
+                         secrets={"api_key": slow_sandbox.accounts[0]["fathom"]["api_key"]}, api_base=slow_sandbox.url)
+    conn.close()
+    command = [REVSYNC, "sync", "fathom", "--account", account.slug]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+    time.sleep(after_seconds)
+    killed = process.poll() is None
+    if killed:
+        process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300, env=dict(os.environ))
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert_equals_truth(url, account.account_id, slow_sandbox.url, "account-1")
+    assert duplicate_keys(url) == 0
+    statuses = [row[0] for row in fetch(url, "select status from app.integration_sync_log where account_id = %s "
+                                        "order by sync_id", (account.account_id,))]
+    assert statuses[-1] == "success"
+    # A killed attempt (if it got as far as the log) never finished, and never called a success.
+    assert statuses[:-1] == (["running"] if killed and len(statuses) == 2 else [])
