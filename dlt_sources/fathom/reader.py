@@ -18,6 +18,7 @@ recording (Fathom's heavy requests) on a few threads.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -163,8 +164,9 @@ class FathomReader:
     def _range(self) -> tuple[int | None, int | None]:
         plan = self.plan
         if plan.window is not None:
+            # Whole seconds at Fathom, exclusive both ends: widen to them, then filter exactly.
             start, end = plan.window
-            return int(start.timestamp()) * 1000 - 1000, int(end.timestamp() * 1000)
+            return int(start.timestamp()) * 1000 - 1000, math.ceil(end.timestamp()) * 1000
         if plan.mode == "full" or plan.bookmark_ms is None:
             return None, None
         after = plan.bookmark_ms - plan.lookback_seconds * 1000
