@@ -13,14 +13,15 @@ from collections.abc import Callable, Iterator
 
 import contract_support
 import pytest
-from contract_support import MAIN_FLAGS, SPEC_DIR, HubSpotSpecs, Traffic, hubspot_sdk
+from contract_support import MAIN_FLAGS, HubSpotSpecs, Traffic, hubspot_sdk
 
 from provider_sandbox.launcher import SandboxProcess
+from tests.reference import hubspot_spec_dir
 
 
 @pytest.fixture(scope="session")
 def specs() -> HubSpotSpecs:
-    contract_support.SPECS = HubSpotSpecs(SPEC_DIR)
+    contract_support.SPECS = HubSpotSpecs(hubspot_spec_dir())
     return contract_support.SPECS
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
-import pytest
 from openapi_core import Config, OpenAPI
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
@@ -26,7 +25,6 @@ from urllib3 import HTTPHeaderDict
 
 from provider_sandbox.launcher import SandboxProcess
 
-SPEC_DIR = Path(__file__).parents[2].parent / "shared/reference/hubspot-openapi"
 SPEC_HOST = "https://api.hubapi.com"  # every spec's `servers` entry
 
 # Small but multi-page data. Limits high enough that paging never meets a 429 (the error tests
@@ -50,7 +48,7 @@ TYPE_IDS = {"0-48": "calls", "0-49": "emails", "0-47": "meetings", "0-46": "note
 # The deals spec names its paths by type id (/crm/v3/objects/0-3/...), the others by name.
 SPEC_SEGMENT = {"deals": "0-3"}
 
-# HubSpot's date-based API (provider-apis.md A0): the specs in SPEC_DIR/2026-09/.
+# HubSpot's date-based API (provider-apis.md A0): the specs in hubspot-openapi/2026-09/.
 DATE_VERSION = "2026-09"
 DATE_VERSIONS = ("2026-09", "2026-03")
 DATE_PATH = re.compile(r"^/(?P<area>crm/objects|crm/associations|crm/owners|crm/properties|crm/pipelines|"
@@ -231,10 +229,6 @@ class HubSpotSpecs:
     """HubSpot's OpenAPI documents, and which one (and which spec path) answers a request path."""
 
     def __init__(self, folder: Path) -> None:
-        if not folder.is_dir() or not list(folder.glob("*.json")):
-            pytest.fail(f"HubSpot OpenAPI specs not found at {folder}: the contract tests validate every "
-                        f"HubSpot response against them (the CI clone has ../shared beside the repo)",
-                        pytrace=False)
         self.folder = folder
         # HubSpot's `default` (Error) responses declare the media type `*/*`, which openapi-core
         # leaves undecoded (so any body would "fail" as bytes); decode it as the JSON HubSpot sends.

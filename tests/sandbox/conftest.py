@@ -16,12 +16,13 @@ import json
 import signal
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 
 from provider_sandbox.launcher import SandboxProcess
+from tests.reference import hubspot_spec
 
 PINNED_ANCHOR = "2026-11-01T00:00:00Z"
 # Small but multi-page data; a limit high enough that reading everything never hits a 429.
@@ -29,7 +30,6 @@ DEFAULT_FLAGS = ("--accounts", "2", "--engagements", "1500", "--seed", "7", "--a
                  "--hubspot-rate-limit", "100000",
                  # Search's indexing delay would hide the newest rows for the first seconds.
                  "--search-index-delay-ms", "0")
-CALLS_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "reference" / "hubspot-openapi" / "calls-v3.json"
 
 
 @pytest.fixture(scope="session")
@@ -85,10 +85,7 @@ def read_all():
 @pytest.fixture(scope="session")
 def schema_validator():
     """validate(instance, schema_name) against a schema of HubSpot's calls-v3 OpenAPI spec."""
-    jsonschema = pytest.importorskip("jsonschema")
-    if not CALLS_SPEC_PATH.exists():
-        pytest.skip(f"HubSpot OpenAPI spec not found at {CALLS_SPEC_PATH}")
-    components = json.loads(CALLS_SPEC_PATH.read_text())["components"]
+    components = json.loads(hubspot_spec("calls-v3.json").read_text())["components"]
 
     def validate(instance: object, schema_name: str) -> None:
         schema = {"$ref": f"#/components/schemas/{schema_name}", "components": components}

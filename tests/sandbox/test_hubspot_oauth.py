@@ -11,13 +11,16 @@ import re
 import secrets
 import time
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jsonschema
+import openapi_core
 import pytest
+from openapi_core.testing import MockRequest, MockResponse
 
-SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "hubspot-openapi"
+from tests.reference import hubspot_spec
+
 REDIRECT = "http://localhost:8000/oauth/hubspot/callback"
 OTHER_REDIRECT = "http://localhost:8000/oauth/callback"
 SCOPE = "oauth crm.objects.contacts.read"
@@ -39,13 +42,7 @@ def rotating(start_sandbox):
 
 @pytest.fixture(scope="module")
 def spec():
-    openapi_core = pytest.importorskip("openapi_core")
-    jsonschema = pytest.importorskip("jsonschema")
-    from openapi_core.testing import MockRequest, MockResponse
-
-    path = SPEC_DIR / "oauth-v1.json"
-    if not path.exists():
-        pytest.skip(f"HubSpot OpenAPI spec not found at {path}")
+    path = hubspot_spec("oauth-v1.json")
     api = openapi_core.OpenAPI.from_file_path(str(path))
     components = json.loads(path.read_text())["components"]
 
@@ -337,7 +334,7 @@ def test_account_pinned_authorize_url(sandbox):
 
 
 def test_official_sdk_exchanges_and_refreshes(sandbox):
-    hubspot = pytest.importorskip("hubspot")
+    import hubspot
     app = app_of(sandbox)
     client = hubspot.Client.create(host=sandbox.url)
     tokens_api = client.oauth.tokens_api

@@ -5,11 +5,11 @@ HubSpot's error shape, and the bodies match pipelines-v3.json / schemas-v3.json.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+import jsonschema
 import pytest
 
-SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "hubspot-openapi"
+from tests.reference import hubspot_spec
 
 
 def auth(token: str) -> dict[str, str]:
@@ -19,8 +19,7 @@ def auth(token: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def spec_validate():
     """validate(instance, spec stem, schema name) against HubSpot's v3 OpenAPI components."""
-    jsonschema = pytest.importorskip("jsonschema")
-    components = {stem: json.loads((SPEC_DIR / f"{stem}.json").read_text())["components"]
+    components = {stem: json.loads(hubspot_spec(f"{stem}.json").read_text())["components"]
                   for stem in ("pipelines-v3", "schemas-v3")}
 
     def validate(instance: object, stem: str, schema_name: str) -> None:

@@ -6,13 +6,14 @@ the ones granted. Real sandbox processes."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jsonschema
 import pytest
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "hubspot-openapi" / "deals-v3.json"
+from tests.reference import hubspot_spec
+
 LIMITED = "crm.objects.contacts.read crm.objects.owners.read"
 REDIRECT = "http://localhost:8000/oauth/hubspot/callback"
 
@@ -33,8 +34,7 @@ def assert_missing(response: httpx.Response, scope: str) -> None:
     assert body["category"] == "MISSING_SCOPES"
     assert scope in body["context"]["requiredGranularScopes"] and scope in body["context"]["missingScopes"]
     assert body["errors"][0]["context"]["requiredGranularScopes"]
-    jsonschema = pytest.importorskip("jsonschema")
-    components = json.loads(SPEC.read_text())["components"]
+    components = json.loads(hubspot_spec("deals-v3.json").read_text())["components"]
     jsonschema.Draft202012Validator({"$ref": "#/components/schemas/Error", "components": components}).validate(body)
 
 

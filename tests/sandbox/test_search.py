@@ -331,7 +331,7 @@ def test_object_type_id_and_accounts_are_respected(big_sandbox, client):
 
 
 def test_official_sdk_search_parses_and_pages(big_sandbox, truth):
-    hubspot = pytest.importorskip("hubspot")
+    import hubspot
     from hubspot.crm.objects.calls import ApiException, Filter, FilterGroup, PublicObjectSearchRequest
 
     client = hubspot.Client.create(access_token=big_sandbox.token())
@@ -370,22 +370,22 @@ def throttled_sandbox(start_sandbox):
                          "--search-index-delay-ms", "0")
 
 
-def _burst(client, count: int) -> tuple[list, float]:
-    started = time.monotonic()
-    responses = [client.post(SEARCH_URL, json={"limit": 1}) for _ in range(count)]
-    return responses, time.monotonic() - started
+def _search_until_refused(client, most: int = 500) -> list:
+    """Search back to back until the first 429.
+
+    However slow the machine, the bucket refuses a request once five were admitted in the second
+    before it, so this always ends in a 429 instead of depending on a fast burst.
+    """
+    responses = []
+    while len(responses) < most and (not responses or responses[-1].status_code != 429):
+        responses.append(client.post(SEARCH_URL, json={"limit": 1}))
+    return responses
 
 
 def test_search_has_its_own_five_per_second_bucket_without_headers(throttled_sandbox):
     sandbox = throttled_sandbox
     with sandbox.client(headers={"Authorization": f"Bearer {sandbox.token(0)}"}) as client:
-        for _ in range(3):  # a slow machine might spread six requests over more than a second
-            responses, elapsed = _burst(client, 6)
-            if elapsed < 0.9:
-                break
-            time.sleep(1.1)
-        else:
-            pytest.skip("could not send six requests within one second")
+        responses = _search_until_refused(client)
         # The burst window (3 per 10 s) is untouched by searches: lists still pass, then 429.
         lists = [client.get("/crm/v3/objects/calls", params={"limit": 1}) for _ in range(4)]
         other_portal = client.post(SEARCH_URL, json={"limit": 1},
@@ -393,7 +393,8 @@ def test_search_has_its_own_five_per_second_bucket_without_headers(throttled_san
         time.sleep(1.05)
         after_a_second = client.post(SEARCH_URL, json={"limit": 1})
 
-    assert [r.status_code for r in responses] == [200] * 5 + [429]
+    statuses = [r.status_code for r in responses]
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {200} and len(statuses) >= 6
     for response in responses:
         assert not any(h.lower().startswith(RATE_LIMIT_HEADER_PREFIX) for h in response.headers)
     body = responses[-1].json()
@@ -411,4 +412,7 @@ def test_search_has_its_own_five_per_second_bucket_without_headers(throttled_san
     counts = stats["requests_by_endpoint"]["POST /crm/v3/objects/calls/search"]
     assert counts["429"] >= 1 and counts["200"] >= 7
     assert stats["rate_limited"]["by_account"]["hubspot-search:account-1"] >= 1
-    assert stats["peak_requests_per_window"]["hubspot-search"]["account-1"] == {"window_ms": 1000, "peak": 6}
+    # Never more than the five admitted and the refused one in a rolling second (the stats record a
+    # moment after the bucket decides, so at the window's edge the oldest of the five may fall out).
+    peak = stats["peak_requests_per_window"]["hubspot-search"]["account-1"]
+    assert peak["window_ms"] == 1000 and peak["peak"] in (5, 6)
