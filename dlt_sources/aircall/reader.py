@@ -89,11 +89,11 @@ class CompanyReader:
         finally:
             self.outcome.seconds = time.monotonic() - started
 
-    def _count(self, table: str, rows: list[dict], changed: int | None = None) -> None:
+    def count_rows(self, table: str, rows: list[dict], changed: int | None = None) -> None:
         self.outcome.rows[table] = self.outcome.rows.get(table, 0) + len(rows)
         self.outcome.changed[table] = self.outcome.changed.get(table, 0) + (len(rows) if changed is None else changed)
 
-    def _quarantine(self, table: str, payload, reason: str) -> dict:
+    def quarantine(self, table: str, payload, reason: str) -> dict:
         self.outcome.quarantined[table] = self.outcome.quarantined.get(table, 0) + 1
         self.outcome.reasons[f"{table}: {reason}"] += 1
         log.warning("account %s: %s record quarantined: %s", self.plan.account_id, table, reason)
@@ -105,19 +105,16 @@ class CompanyReader:
             try:
                 rows.append(user_row(self.plan.account_id, user))
             except BadPayload as exc:
-                bad.append(self._quarantine("users", user, str(exc)))
-        self._count("users", rows, changed=0)  # the whole list, rewritten every sync
+                bad.append(self.quarantine("users", user, str(exc)))
+        self.count_rows("users", rows, changed=0)  # the whole list, rewritten every sync
         yield "users", rows
         if bad:
             yield "quarantine", bad
 
     def _calls(self) -> Iterator[Batch]:
         start, end = self.bounds()
-        previous = self.plan.bookmark if self.plan.mode == "incremental" else None
-        newest = previous
-        want_transcriptions = self.plan.transcriptions
-        have = self.plan.loaded_transcriptions() if want_transcriptions and self.plan.loaded_transcriptions else set()
-        missing_in_a_row = 0
+        newest = self.plan.bookmark if self.plan.mode == "incremental" else None
+        transcriptions = _Transcriptions(self) if self.plan.transcriptions else None
         count = 0
         for page in self.api.call_pages(start, end):
             rows, bad = [], []
@@ -125,11 +122,11 @@ class CompanyReader:
                 try:
                     rows.append(call_row(self.plan.account_id, call))
                 except BadPayload as exc:
-                    bad.append(self._quarantine("calls", call, str(exc)))
+                    bad.append(self.quarantine("calls", call, str(exc)))
             # A lookback or a full read meets calls already loaded: count the new or changed ones.
-            started = [int(r["started_at"].timestamp()) for r in rows]
             loaded = self.plan.loaded_hashes([r["id"] for r in rows]) if self.plan.loaded_hashes and rows else {}
-            self._count("calls", rows, changed=sum(1 for r in rows if loaded.get(r["id"]) != r["content_hash"]))
+            self.count_rows("calls", rows, changed=sum(1 for r in rows if loaded.get(r["id"]) != r["content_hash"]))
+            started = [int(r["started_at"].timestamp()) for r in rows]
             if started and (newest is None or max(started) > newest):
                 newest = max(started)
             yield "calls", rows
@@ -138,46 +135,63 @@ class CompanyReader:
             count += len(page)
             if count % 5_000 < len(page):
                 self.progress(f"calls: {count:,} read")
-            if want_transcriptions:
-                transcripts = []
-                for row in rows:
-                    if not (row["has_recording"] or row["has_voicemail"]) or row["id"] in have:
-                        continue
-                    try:
-                        found = self.api.transcription(row["id"])
-                    except TranscriptionsUnavailable:
-                        want_transcriptions = False
-                        self.outcome.skipped["call_transcriptions"] = (
-                            "Aircall answered 403 to the transcription endpoint: the company lacks the AI "
-                            "add-on, so calls load without transcriptions")
-                        break
-                    if found is None:
-                        self.outcome.transcriptions["none"] += 1
-                        missing_in_a_row += 1
-                        if missing_in_a_row >= MAX_MISSING_IN_A_ROW and not self.outcome.transcriptions["loaded"]:
-                            want_transcriptions = False
-                            self.progress(f"no transcription for {missing_in_a_row} calls in a row; not asking "
-                                          "for more this sync (the AI add-on may be off)")
-                            break
-                        continue
-                    missing_in_a_row = 0
-                    have.add(row["id"])
-                    try:
-                        transcripts.append(transcription_row(self.plan.account_id, row["id"], found))
-                    except BadPayload as exc:
-                        bad_one = self._quarantine("call_transcriptions", {"call_id": row["id"], **found}
-                                                   if isinstance(found, dict) else found, str(exc))
-                        yield "quarantine", [bad_one]
-                if transcripts:
-                    self.outcome.transcriptions["loaded"] += len(transcripts)
-                    self._count("call_transcriptions", transcripts)
-                    yield "call_transcriptions", transcripts
+            if transcriptions is not None:
+                yield from transcriptions.of(rows)
             if self.plan.window is None:
                 # Pages come oldest first, so every call started before `newest` has been read,
                 # and this page's transcriptions are yielded: a read loaded in parts may resume here.
                 self.outcome.new_bookmark = newest
         self.progress(f"calls: {count:,} read" + (f" ({self.api.splits} windows split at the 10,000 cap)"
                                                   if self.api.splits else ""))
+
+
+class _Transcriptions:
+    """Transcriptions of the calls one read meets: asked for once per call with a recording or
+    voicemail and none loaded yet; off for the rest of the sync when Aircall answers 403 (no AI
+    add-on), or 404 for `MAX_MISSING_IN_A_ROW` calls in a row before any was found."""
+
+    def __init__(self, reader: CompanyReader):
+        self.reader = reader
+        plan = reader.plan
+        self.have: set[int] = plan.loaded_transcriptions() if plan.loaded_transcriptions else set()
+        self.on = True
+        self.missing_in_a_row = 0
+
+    def of(self, rows: list[dict]) -> Iterator[Batch]:
+        reader, outcome = self.reader, self.reader.outcome
+        found_rows = []
+        for row in rows:
+            if not self.on:
+                break
+            if not (row["has_recording"] or row["has_voicemail"]) or row["id"] in self.have:
+                continue
+            try:
+                found = reader.api.transcription(row["id"])
+            except TranscriptionsUnavailable:
+                self.on = False
+                outcome.skipped["call_transcriptions"] = (
+                    "Aircall answered 403 to the transcription endpoint: the company lacks the AI add-on, "
+                    "so calls load without transcriptions")
+                break
+            if found is None:
+                outcome.transcriptions["none"] += 1
+                self.missing_in_a_row += 1
+                if self.missing_in_a_row >= MAX_MISSING_IN_A_ROW and not outcome.transcriptions["loaded"]:
+                    self.on = False
+                    reader.progress(f"no transcription for {self.missing_in_a_row} calls in a row; not asking "
+                                    "for more this sync (the AI add-on may be off)")
+                continue
+            self.missing_in_a_row = 0
+            self.have.add(row["id"])
+            try:
+                found_rows.append(transcription_row(reader.plan.account_id, row["id"], found))
+            except BadPayload as exc:
+                yield "quarantine", [reader.quarantine("call_transcriptions",
+                                                        {"call_id": row["id"], "transcription": found}, str(exc))]
+        if found_rows:
+            outcome.transcriptions["loaded"] += len(found_rows)
+            reader.count_rows("call_transcriptions", found_rows)
+            yield "call_transcriptions", found_rows
 
 
 def _ceil_seconds(value: datetime) -> int:
