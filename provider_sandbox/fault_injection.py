@@ -15,7 +15,18 @@ gives probabilities (or parameters) for:
 - `token_expiry_seconds`: n, a credential first seen (since the rule was set) more than n s ago
   gets the provider's 401 (HubSpot: `EXPIRED_AUTHENTICATION`) until it is replaced, e.g. by an
   OAuth refresh;
-- `max_injections`: n, stop injecting after n faults (e.g. "one 503, then healthy").
+- `max_injections`: n, stop injecting after n faults (e.g. "one 503, then healthy");
+- `after_requests`: n, the first n requests the rule matches pass untouched, so a fault can begin
+  mid-sync;
+- `duration_seconds`: s, the rule injects for s seconds from its first injection, then stops (an
+  outage that ends: `{"status": {"503": 1}, "duration_seconds": 120}`);
+- `rewrite`: a list of edits applied to the records of a matching 200 JSON response (HubSpot's
+  `results`, Fathom's `items`, Aircall's `calls`), each
+  `{"index": i, "set": {"dotted.path": value}, "unset": ["dotted.path"], "copy": false}`: the
+  record at position i (modulo the page's length) gets the values set and the keys removed; with
+  `"copy": true` the edited record is added after the page's records instead, so the page holds
+  the same id twice with different content. Hostile payloads: missing, extra and null fields,
+  wrong types, huge strings, out-of-range timestamps.
 
 `status`, `timeout`, `reset` and `truncate` are mutually exclusive per request (their
 probabilities must add up to at most 1). Rules are evaluated in order; the first one that picks
@@ -130,13 +141,19 @@ class FaultRule:
     duplicate: float = 0.0
     token_expiry_seconds: float | None = None
     max_injections: int | None = None
+    after_requests: int = 0
+    duration_seconds: float | None = None
+    rewrite: list[dict] = field(default_factory=list)
     # Run-time counters and token clock.
     matched: int = 0
+    passed: int = 0  # requests let through untouched by `after_requests`
+    first_injected_at: float | None = None
     injected: Counter[str] = field(default_factory=Counter)
     first_seen: dict[str, float] = field(default_factory=dict)
 
     _KNOWN = frozenset(("provider", "endpoint", "status", "slow", "timeout", "reset", "truncate",
-                        "duplicate", "token_expiry_seconds", "max_injections"))
+                        "duplicate", "token_expiry_seconds", "max_injections", "after_requests",
+                        "duration_seconds", "rewrite"))
 
     @classmethod
     def parse(cls, index: int, raw: Any) -> FaultRule:
@@ -174,6 +191,12 @@ class FaultRule:
         if max_injections is not None and (not isinstance(max_injections, int) or max_injections < 0):
             raise FaultConfigError("max_injections must be a non-negative integer")
         rule.max_injections = max_injections
+        after_requests = raw.get("after_requests", 0)
+        if isinstance(after_requests, bool) or not isinstance(after_requests, int) or after_requests < 0:
+            raise FaultConfigError("after_requests must be a non-negative integer")
+        rule.after_requests = after_requests
+        rule.duration_seconds = _non_negative(raw, "duration_seconds", None, allow_null=True)
+        rule.rewrite = _rewrite_edits(raw.get("rewrite", []))
         exclusive = sum(rule.status.values()) + rule.timeout_probability + rule.reset + rule.truncate
         if exclusive > 1 + 1e-9:
             raise FaultConfigError(
@@ -195,9 +218,11 @@ class FaultRule:
             return fnmatchcase(path, pattern)
         return pattern in path.split("/")  # a bare name: any path segment, e.g. "search", "token"
 
-    @property
-    def exhausted(self) -> bool:
-        return self.max_injections is not None and sum(self.injected.values()) >= self.max_injections
+    def exhausted(self, now: float) -> bool:
+        if self.max_injections is not None and sum(self.injected.values()) >= self.max_injections:
+            return True
+        return (self.duration_seconds is not None and self.first_injected_at is not None
+                and now - self.first_injected_at >= self.duration_seconds)
 
     def decide(self, seed: int) -> Decision:
         # Always the same number of draws per request, so outcomes depend only on (seed, n).
@@ -232,6 +257,12 @@ class FaultRule:
             body["token_expiry_seconds"] = self.token_expiry_seconds
         if self.max_injections is not None:
             body["max_injections"] = self.max_injections
+        if self.after_requests:
+            body["after_requests"] = self.after_requests
+        if self.duration_seconds is not None:
+            body["duration_seconds"] = self.duration_seconds
+        if self.rewrite:
+            body["rewrite"] = self.rewrite
         body["matched_requests"] = self.matched
         body["injected"] = dict(sorted(self.injected.items()))
         return body
@@ -301,8 +332,12 @@ class FaultInjector:
         delay_ms = 0.0
         answer: Response | None = None
         hold_ms: float | None = None
+        now = self._clock()
         for rule in self.rules:
-            if rule.exhausted or not rule.matches(provider, method, path):
+            if rule.exhausted(now) or not rule.matches(provider, method, path):
+                continue
+            if rule.passed < rule.after_requests:
+                rule.passed += 1
                 continue
             if rule.token_expiry_seconds is not None and (expired := self._expired(rule, provider, scope)):
                 answer = expired
@@ -312,6 +347,8 @@ class FaultInjector:
             if decision.slow_ms:
                 delay_ms += decision.slow_ms
                 self._inject(rule, scope, "slow")
+            if rule.rewrite:
+                filters.append(_rewrite_filter(self, rule))
             if decision.duplicate and DUPLICATE_KEY not in scope:
                 scope[DUPLICATE_KEY] = PendingDuplicate(rule)
                 filters.insert(0, _duplicate_filter)  # before any cut, so the cut applies to it
@@ -340,6 +377,8 @@ class FaultInjector:
         return None
 
     def _inject(self, rule: FaultRule, scope: Scope, kind: str) -> None:
+        if rule.first_injected_at is None:
+            rule.first_injected_at = self._clock()
         rule.injected[kind] += 1
         note_fault(scope, kind)
 
@@ -349,7 +388,7 @@ class FaultInjector:
         now = self._clock()
         overdue = [now - first_seen - rule.token_expiry_seconds
                    for rule in self.rules
-                   if rule.token_expiry_seconds is not None and not rule.exhausted
+                   if rule.token_expiry_seconds is not None and not rule.exhausted(now)
                    and rule.provider in ("*", provider)
                    and (first_seen := rule.first_seen.get(credential)) is not None]
         late = [seconds for seconds in overdue if seconds >= 0]
@@ -508,3 +547,78 @@ def _with_query(url: str, name: str, value: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
     query.append((name, value))
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _rewrite_edits(raw: Any) -> list[dict]:
+    if not isinstance(raw, list):
+        raise FaultConfigError("rewrite must be a list of edits")
+    edits = []
+    for edit in raw:
+        if not isinstance(edit, dict) or set(edit) - {"index", "set", "unset", "copy"}:
+            raise FaultConfigError('each rewrite edit is {"index": n, "set": {path: value}, "unset": [path], '
+                                   '"copy": bool}')
+        index, values, removed = edit.get("index", 0), edit.get("set", {}), edit.get("unset", [])
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise FaultConfigError("a rewrite edit's index must be a non-negative integer")
+        if not isinstance(values, dict) or not isinstance(removed, list) or not all(
+                isinstance(path, str) and path for path in [*values, *removed]):
+            raise FaultConfigError("a rewrite edit's set and unset name dotted paths ('properties.hs_call_duration')")
+        edits.append({"index": index, "set": values, "unset": removed, "copy": bool(edit.get("copy", False))})
+    return edits
+
+
+def _records(body: Any) -> list | None:
+    """The page's record list: HubSpot's `results`, Fathom's `items`, Aircall's `calls`."""
+    if not isinstance(body, dict):
+        return None
+    for key in ("results", "items", "calls"):
+        if isinstance(body.get(key), list) and body[key]:
+            return body[key]
+    return None
+
+
+def _edited(record: Any, edit: dict) -> Any:
+    if not isinstance(record, dict):
+        return record
+    record = orjson.loads(orjson.dumps(record))  # a deep copy, so a copied record leaves the original
+    for path, value in edit["set"].items():
+        *parents, leaf = path.split(".")
+        target = record
+        for name in parents:
+            if not isinstance(target.get(name), dict):
+                target[name] = {}
+            target = target[name]
+        target[leaf] = value
+    for path in edit["unset"]:
+        *parents, leaf = path.split(".")
+        target = record
+        for name in parents:
+            target = target.get(name) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            target.pop(leaf, None)
+    return record
+
+
+def _rewrite_filter(injector: FaultInjector, rule: FaultRule):
+    def rewrite(scope: Scope, response: CapturedResponse) -> None:
+        if response.status != 200:
+            return
+        try:
+            body = orjson.loads(response.body)
+        except orjson.JSONDecodeError:
+            return
+        records = _records(body)
+        if records is None:
+            return
+        originals = len(records)
+        for edit in rule.rewrite:
+            at = edit["index"] % originals
+            changed = _edited(records[at], edit)
+            if edit["copy"]:
+                records.append(changed)
+            else:
+                records[at] = changed
+        response.body = orjson.dumps(body)
+        injector._inject(rule, scope, "rewrite")
+
+    return rewrite

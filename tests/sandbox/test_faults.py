@@ -1,6 +1,7 @@
 """Faults on demand (`/_sandbox/faults`), each observed by a real httpx client: injected
 statuses with provider bodies, slow and hung requests, resets, truncated JSON, a duplicate record
-across pages, token expiry, determinism per fault seed, and their separate counters in stats."""
+across pages, token expiry, an outage that begins mid-sync and ends, records rewritten into
+hostile payloads, determinism per fault seed, and their separate counters in stats."""
 
 from __future__ import annotations
 
@@ -79,6 +80,45 @@ def test_max_injections_then_healthy(faulty):
         codes = [client.get("/crm/v3/objects/calls", headers=hubspot(faulty)).status_code for _ in range(4)]
     assert codes == [503, 503, 200, 200]
     assert faulty.admin("faults")["rules"][0]["injected"] == {"status_503": 2}
+
+
+def test_an_outage_that_begins_mid_sync_and_ends(faulty):
+    set_faults(faulty, {"provider": "hubspot", "status": {"503": 1}, "after_requests": 2, "duration_seconds": 1.5})
+    with faulty.client() as client:
+        def status() -> int:
+            return client.get("/crm/v3/objects/calls", headers=hubspot(faulty)).status_code
+
+        before, during = [status() for _ in range(2)], [status() for _ in range(3)]
+        time.sleep(1.6)
+        after = [status() for _ in range(2)]
+    assert (before, during, after) == ([200, 200], [503, 503, 503], [200, 200])
+    assert faulty.admin("faults")["rules"][0]["injected"] == {"status_503": 3}
+
+
+def test_rewrite_edits_records_in_a_page(faulty):
+    headers, params = hubspot(faulty), {"limit": 3, "properties": "hs_call_duration,hs_call_title"}
+    with faulty.client() as client:
+        clean = client.get("/crm/v3/objects/calls", params=params, headers=headers).json()["results"]
+        set_faults(faulty, {"provider": "hubspot", "endpoint": "GET /crm/v3/objects/calls", "rewrite": [
+            {"index": 0, "set": {"properties.hs_call_duration": "abc", "properties.surprise": "\u00e9\U0001f600"},
+             "unset": ["properties.hs_call_title", "createdAt"]},
+            {"index": 4, "set": {"properties.hs_call_title": None}},  # 4 % 3 == 1
+            {"index": 2, "set": {"properties.hs_call_title": "x" * 100_000}, "copy": True},
+        ]})
+        response = client.get("/crm/v3/objects/calls", params=params, headers=headers)
+    assert response.status_code == 200
+    assert int(response.headers["content-length"]) == len(response.content)
+    body = response.json()
+    first, second, third, copied = body["results"]
+    assert first["id"] == clean[0]["id"] and "createdAt" not in first
+    assert first["properties"]["hs_call_duration"] == "abc" and "hs_call_title" not in first["properties"]
+    assert first["properties"]["surprise"] == "\u00e9\U0001f600"
+    assert second == {**clean[1], "properties": {**clean[1]["properties"], "hs_call_title": None}}
+    assert third == clean[2]  # the original stays; its edited copy follows with the same id
+    assert copied["id"] == clean[2]["id"] and copied["properties"]["hs_call_title"] == "x" * 100_000
+    assert body["paging"]["next"]["after"]  # the cursor is untouched
+    stats = faulty.admin("stats")["faults_injected"]
+    assert stats["by_kind"] == {"rewrite": 1}
 
 
 def test_same_seed_same_storm(faulty):
@@ -208,6 +248,11 @@ def test_aircall_credentials_expire_too(faulty):
     {"provider": "salesforce"},
     {"sparkle": True},
     {"timeout": {"hold_ms": -1}},
+    {"after_requests": -1},
+    {"duration_seconds": "soon"},
+    {"rewrite": {"index": 0}},
+    {"rewrite": [{"index": 0, "replace": {}}]},
+    {"rewrite": [{"index": 0, "set": {"": 1}}]},
 ])
 def test_invalid_rules_get_400(faulty, body):
     response = httpx.post(f"{faulty.url}/_sandbox/faults", json=body)
