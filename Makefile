@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test lint bench clean db-start db-stop
+.PHONY: help install demo test test-long lint bench clean db-start db-stop
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ test: install  ## bootstrap and run the whole test suite (real PostgreSQL, sandb
 	@$(PY) -m pytest $(PYTEST_ARGS); code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests (exit 5): a run that tests nothing fails"; fi; \
 	exit $$code
+
+test-long: install  ## the soak variants of the fault tests (a two-minute outage, ...): minutes each
+	@$(PY) -m pytest -m long $(PYTEST_ARGS)
 
 QUICK ?=
 bench: install  ## benchmarks (QUICK=1 for a few minutes); figures go to bench/results/
