@@ -23,13 +23,15 @@ from pathlib import Path
 
 import httpx
 
-from bench.hubspot import ANCHOR, RESULTS, commit
+from bench.common import ANCHOR, RESULTS, commit, incremental_sync
 from provider_sandbox.launcher import SandboxProcess
 
 RATE, WINDOW, PER_PAGE = 60, 60.0, 50
 
 
-def run(database_url: str, workdir: Path, calls: int, latency_ms: int, jitter_ms: int) -> dict:
+def run(database_url: str, workdir: Path, calls: int, latency_ms: int, jitter_ms: int,
+        incremental: bool = False) -> dict:
+    """The first sync; with `incremental`, also a sync after 1% of the calls changed (`incremental`)."""
     from dlt_sources.aircall.api import StaticBasic
     from dlt_sources.aircall.pipeline import AircallSyncOptions, sync_company
 
@@ -45,6 +47,9 @@ def run(database_url: str, workdir: Path, calls: int, latency_ms: int, jitter_ms
                               pipelines_dir=str(workdir / "dlt"), progress=lambda message: None)
         seconds = time.perf_counter() - started
         stats = httpx.get(f"{sandbox.url}/_sandbox/stats", timeout=30).json()
+        later = incremental_sync(sandbox.url, lambda: sync_company(
+            database_url, sandbox.url, credentials, AircallSyncOptions(transcriptions=False),
+            pipelines_dir=str(workdir / "dlt"), progress=lambda message: None)) if incremental else None
     finally:
         sandbox.stop()
     records = result.rows["calls"]
@@ -57,6 +62,7 @@ def run(database_url: str, workdir: Path, calls: int, latency_ms: int, jitter_ms
         "rate_limited": result.rate_limited,
         "share_429": round(result.rate_limited / max(1, stats["total_requests"]), 4),
         "calls_by_endpoint": result.calls_by_endpoint,
+        **({"incremental": later} if later else {}),
     }
 
 

@@ -25,13 +25,15 @@ from pathlib import Path
 
 import httpx
 
-from bench.hubspot import ANCHOR, RESULTS, commit
+from bench.common import ANCHOR, RESULTS, commit, incremental_sync
 from provider_sandbox.launcher import SandboxProcess
 
 RATE, WINDOW, PER_PAGE = 60, 60.0, 10
 
 
-def run(database_url: str, workdir: Path, meetings: int, latency_ms: int, jitter_ms: int) -> dict:
+def run(database_url: str, workdir: Path, meetings: int, latency_ms: int, jitter_ms: int,
+        incremental: bool = False) -> dict:
+    """The first sync; with `incremental`, also a sync after 1% new meetings (`incremental`)."""
     from dlt_sources.fathom import FathomSyncOptions, sync_workspace
     from dlt_sources.http import StaticToken
 
@@ -46,6 +48,9 @@ def run(database_url: str, workdir: Path, meetings: int, latency_ms: int, jitter
                                 pipelines_dir=str(workdir / "dlt"), progress=lambda message: None)
         seconds = time.perf_counter() - started
         stats = httpx.get(f"{sandbox.url}/_sandbox/stats", timeout=30).json()
+        later = incremental_sync(sandbox.url, lambda: sync_workspace(
+            database_url, sandbox.url, credentials, FathomSyncOptions(), pipelines_dir=str(workdir / "dlt"),
+            progress=lambda message: None), provider="fathom") if incremental else None
     finally:
         sandbox.stop()
     records = result.rows["meetings"]
@@ -59,6 +64,7 @@ def run(database_url: str, workdir: Path, meetings: int, latency_ms: int, jitter
         "api_calls": result.api_calls, "rate_limited": result.rate_limited,
         "share_429": round(result.rate_limited / max(1, stats["total_requests"]), 4),
         "calls_by_endpoint": result.calls_by_endpoint,
+        **({"incremental": later} if later else {}),
     }
 
 

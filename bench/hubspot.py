@@ -16,7 +16,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import tempfile
 import time
 import uuid
@@ -25,19 +24,10 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import ANCHOR, RESULTS, commit
 from provider_sandbox.launcher import SandboxProcess
 
-RESULTS = Path(__file__).resolve().parent / "results"
 BURST, WINDOW = 110, 10.0
-ANCHOR = "2026-11-01T00:00:00Z"
-
-
-def commit() -> str:
-    try:
-        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True,
-                                       cwd=Path(__file__).parent).strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def run_one(database_url: str, workdir: Path, engagements: int, latency_ms: int, jitter_ms: int, v1: bool) -> dict:
