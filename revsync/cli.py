@@ -69,13 +69,14 @@ def _bi(args) -> int:
     url = database_url(start=True)
     check_connection(url)
     if args.action == "grant":
-        login = grant_bi_login(url, args.account)
-        print(f"BI login for {login.account.name}: reads analytics.* rows of this account only; the password "
-              "is shown once (grant again to rotate it):", file=sys.stderr)
+        login = grant_bi_login(url, args.account, args.rep)
+        whose = f"rep {login.rep_email} of {login.account.name}" if login.rep_email else login.account.name
+        print(f"BI login for {whose}: reads analytics.* rows of this account only (a rep's: only their own "
+              "coaching rows); the password is shown once (grant again to rotate it):", file=sys.stderr)
         print(login.url)
         return 0
-    role = revoke_bi_login(url, args.account)
-    print(f"dropped BI login {role}" if role else f"{args.account} has no BI login")
+    role = revoke_bi_login(url, args.account, args.rep)
+    print(f"dropped BI login {role}" if role else f"{args.account} has no such BI login")
     return 0
 
 
@@ -591,6 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
         bi_action = bi_actions.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
         bi_action.add_argument("--account", required=True, metavar="NAME_OR_SLUG",
                                help="the account: its name, slug or id (see `revsync accounts list`)")
+        bi_action.add_argument("--rep", metavar="EMAIL",
+                               help="a rep of the account: that rep's own login, which sees only their coaching rows")
     bi.set_defaults(func=_bi)
 
     key = commands.add_parser("secret-key", help="print a new REVSYNC_SECRET_KEY (Fernet key)")

@@ -1,5 +1,6 @@
-{#- Every HubSpot engagement as one activity row: its rep, outcome label, associated records,
-    and when revsync last loaded it. synced_activities is this, built incrementally. -#}
+{#- Every HubSpot engagement and Aircall call as one activity row: its rep, outcome label,
+    associated records, and when revsync last loaded it. synced_activities is this, built
+    incrementally. -#}
 with calls as (
 
     select
@@ -124,7 +125,6 @@ dispositions as (
 users as (
 
     select * from {{ ref('int_source_users_matched') }}
-    where source = 'hubspot'
 
 ),
 
@@ -140,7 +140,7 @@ loads as (
 
 ),
 
-activities as (
+hubspot_activities as (
 
     select
         'hubspot:' || md5(engagements.account_id::text || ':' || engagements.activity_type || ':'
@@ -193,9 +193,53 @@ activities as (
         and dispositions.account_id = engagements.account_id
         and dispositions.disposition_id = engagements.source_outcome
     left join users
-        on users.account_id = engagements.account_id
+        on users.source = 'hubspot'
+        and users.account_id = engagements.account_id
         and users.source_user_id = engagements.owner_id
+
+),
+
+aircall_activities as (
+
+    select
+        'aircall:' || md5(calls.account_id::text || ':call:' || calls.call_id) as activity_id,
+        calls.account_id,
+        'aircall' as source,
+        'call' as activity_type,
+        'phone' as channel,
+        calls.started_at as occurred_at,
+        users.rep_id,
+        users.user_email as rep_email,
+        calls.user_id as source_owner_id,
+        calls.direction,
+        calls.duration_seconds::numeric(12, 3) as duration_seconds,
+        -- Aircall has no outcome field: answered, voicemail, or why the call was missed.
+        case
+            when calls.is_answered then 'answered'
+            when calls.has_voicemail then 'voicemail'
+            else coalesce(calls.missed_call_reason, 'not_answered')
+        end as outcome,
+        null as source_outcome,
+        calls.is_answered as is_connected,
+        null as subject,
+        case when calls.contact_id is not null then array[calls.contact_id] else '{}' end as contact_ids,
+        '{}'::text[] as company_ids,
+        '{}'::text[] as deal_ids,
+        calls.call_id as source_record_id,
+        calls.started_at as source_created_at,
+        null::timestamptz as source_updated_at,
+        loads.loaded_at as synced_at,
+        false as is_deleted
+    from {{ ref('stg_aircall__calls') }} as calls
+    left join {{ ref('stg_aircall__loads') }} as loads
+        on loads.load_id = calls.load_id
+    left join users
+        on users.source = 'aircall'
+        and users.account_id = calls.account_id
+        and users.source_user_id = calls.user_id
 
 )
 
-select * from activities
+select * from hubspot_activities
+union all
+select * from aircall_activities

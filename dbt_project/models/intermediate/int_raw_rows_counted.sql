@@ -7,6 +7,13 @@
     ('hubspot', 'tasks', 'stg_hubspot__tasks'),
     ('hubspot', 'owners', 'stg_hubspot__owners'),
     ('hubspot', 'call_dispositions', 'stg_hubspot__call_dispositions'),
+    ('aircall', 'calls', 'stg_aircall__calls'),
+    ('aircall', 'users', 'stg_aircall__users'),
+    ('aircall', 'call_transcriptions', 'stg_aircall__call_transcriptions'),
+    ('fathom', 'meetings', 'stg_fathom__meetings'),
+    ('fathom', 'meeting_invitees', 'stg_fathom__meeting_invitees'),
+    ('fathom', 'transcript_segments', 'stg_fathom__transcript_segments'),
+    ('fathom', 'summaries', 'stg_fathom__summaries'),
 ] %}
 {%- for provider, table, model in tables %}
 select

@@ -1,5 +1,6 @@
-{#- Every provider's users (HubSpot owners; Aircall users as they sync) matched to revsync reps:
-    same account, email trimmed and lowercased. Unmatched users keep a null rep_id. -#}
+{#- Every provider's users matched to revsync reps: same account, email trimmed and lowercased.
+    HubSpot owners and Aircall users by their ids; Fathom recorders and speakers by their email. Unmatched
+    users keep a null rep_id. -#}
 with owners as (
 
     select
@@ -8,6 +9,30 @@ with owners as (
         owner_id as source_user_id,
         {{ normalized_email('owner_email') }} as user_email
     from {{ ref('stg_hubspot__owners') }}
+
+    union all
+
+    select
+        account_id,
+        'aircall' as source,
+        user_id as source_user_id,
+        {{ normalized_email('user_email') }} as user_email
+    from {{ ref('stg_aircall__users') }}
+
+    union all
+
+    -- Fathom knows people by email: who recorded, and who spoke.
+    select distinct
+        account_id,
+        'fathom' as source,
+        email as source_user_id,
+        email as user_email
+    from (
+        select account_id, {{ normalized_email('recorded_by_email') }} as email from {{ ref('stg_fathom__meetings') }}
+        union
+        select account_id, {{ normalized_email('speaker_email') }} from {{ ref('stg_fathom__transcript_segments') }}
+    ) as fathom_people
+    where email is not null
 
 ),
 

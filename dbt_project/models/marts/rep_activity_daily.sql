@@ -12,6 +12,21 @@ with activities as (
 
 ),
 
+conversations as (
+
+    select
+        conversations.account_id,
+        conversations.rep_id,
+        conversations.started_at,
+        accounts.time_zone
+    from {{ ref('synced_conversations') }} as conversations
+    inner join {{ ref('stg_app__accounts') }} as accounts
+        on accounts.account_id = conversations.account_id
+    where conversations.rep_id is not null
+        and conversations.started_at is not null
+
+),
+
 -- Each activity counts on the day it happened; a meeting also counts as booked on the day it was created.
 events as (
 
@@ -21,6 +36,7 @@ events as (
         (occurred_at at time zone time_zone)::date as activity_date,
         (activity_type = 'call' and direction = 'outbound')::int as dials,
         (activity_type = 'call' and direction = 'outbound' and is_connected)::int as connects,
+        0 as conversations,
         0 as meetings_booked,
         (activity_type = 'meeting' and outcome = 'completed')::int as meetings_held,
         (activity_type = 'email' and direction = 'outbound' and outcome in ('sent', 'bounced'))::int as emails_sent,
@@ -37,6 +53,7 @@ events as (
         (source_created_at at time zone time_zone)::date as activity_date,
         0 as dials,
         0 as connects,
+        0 as conversations,
         1 as meetings_booked,
         0 as meetings_held,
         0 as emails_sent,
@@ -44,6 +61,22 @@ events as (
         source_created_at as occurred_at
     from activities
     where activity_type = 'meeting' and source_created_at is not null
+
+    union all
+
+    select
+        account_id,
+        rep_id,
+        (started_at at time zone time_zone)::date as activity_date,
+        0 as dials,
+        0 as connects,
+        1 as conversations,
+        0 as meetings_booked,
+        0 as meetings_held,
+        0 as emails_sent,
+        0 as talk_time_seconds,
+        started_at as occurred_at
+    from conversations
 
 ),
 
@@ -55,6 +88,7 @@ daily as (
         activity_date,
         sum(dials) as dials,
         sum(connects) as connects,
+        sum(conversations) as conversations,
         sum(meetings_booked) as meetings_booked,
         sum(meetings_held) as meetings_held,
         sum(emails_sent) as emails_sent,
@@ -73,6 +107,7 @@ rates as (
         activity_date,
         dials,
         connects,
+        conversations,
         meetings_booked,
         meetings_held,
         emails_sent,

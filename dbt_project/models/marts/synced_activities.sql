@@ -57,11 +57,10 @@ stale_outcomes as (
     from (
         select distinct account_id, source, source_outcome, outcome
         from {{ this }}
-        where activity_type = 'call' and source_outcome is not null
+        where source = 'hubspot' and activity_type = 'call' and source_outcome is not null
     ) as built
     left join {{ ref('stg_hubspot__call_dispositions') }} as dispositions
-        on built.source = 'hubspot'
-        and dispositions.account_id = built.account_id
+        on dispositions.account_id = built.account_id
         and dispositions.disposition_id = built.source_outcome
     where built.outcome is distinct from dispositions.disposition_label
 

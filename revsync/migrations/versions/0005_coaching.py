@@ -8,9 +8,9 @@
 - `app.coaching_outcomes`: a methodology score (0-100) before and after a message, as measured at
   a time; same account as its message.
 - `app.accounts.time_zone`: the IANA zone an account's days are counted in (rep_activity_daily).
-- `app.bi_logins`: which account each BI login (a PostgreSQL role, `revsync bi grant`) may read.
-  `app.bi_login_account_id()` answers that for the current login; the row-level security policies
-  on `analytics` call it. `revsync_bi_reader` is the group every BI login belongs to: it holds the
+- `app.bi_logins`: which account each BI login (a PostgreSQL role, `revsync bi grant`) may read,
+  and for a rep's login, which rep. `app.bi_login_account_id()` and `app.bi_login_rep_id()` answer
+  that for the current login; the row-level security policies on `analytics` call them. `revsync_bi_reader` is the group every BI login belongs to: it holds the
   read grants on `analytics`. The earlier single login `revsync_bi`, which saw every account, is dropped.
 
 Revision ID: 0005
@@ -123,16 +123,24 @@ def upgrade() -> None:
         create table app.bi_logins (
             role_name text primary key,
             account_id uuid not null references app.accounts on delete cascade,
+            rep_id uuid references app.users on delete cascade,
             created_at timestamptz not null default now(),
             rotated_at timestamptz not null default now()
         );
+        comment on column app.bi_logins.rep_id is
+            'set for a rep''s own login: it sees only that rep''s coaching rows; null for the account''s login';
 
-        -- Runs with its owner's rights, so a BI login learns its own account without reading app.*.
+        -- Run with their owner's rights, so a BI login learns its own scope without reading app.*.
         create function app.bi_login_account_id() returns uuid
             language sql stable security definer set search_path = pg_catalog as $$
             select account_id from app.bi_logins where role_name = session_user
         $$;
+        create function app.bi_login_rep_id() returns uuid
+            language sql stable security definer set search_path = pg_catalog as $$
+            select rep_id from app.bi_logins where role_name = session_user
+        $$;
         revoke all on function app.bi_login_account_id() from public;
+        revoke all on function app.bi_login_rep_id() from public;
 
         do $$ begin
             if not exists (select 1 from pg_roles where rolname = 'revsync_bi_reader') then
@@ -143,7 +151,7 @@ def upgrade() -> None:
         grant usage on schema analytics to revsync_bi_reader;
         -- The policies call the function as the BI login: it needs the schema and the function, no table.
         grant usage on schema app to revsync_bi_reader;
-        grant execute on function app.bi_login_account_id() to revsync_bi_reader;
+        grant execute on function app.bi_login_account_id(), app.bi_login_rep_id() to revsync_bi_reader;
 
         -- The single BI login of earlier versions read every account: it goes.
         do $$ begin
@@ -167,7 +175,7 @@ def downgrade() -> None:
         end $$;
         revoke usage on schema app from revsync_bi_reader;
         -- The marts' policies go with it: their row-level security then lets no BI login read a row.
-        drop function app.bi_login_account_id() cascade;
+        drop function app.bi_login_account_id(), app.bi_login_rep_id() cascade;
         drop table app.bi_logins;
         drop table app.coaching_outcomes cascade;
         drop table app.coaching_messages cascade;

@@ -1,6 +1,8 @@
 with source as (
 
-    select * from {{ source('hubspot', 'associations') }}
+    {{ source_columns(source('hubspot', 'associations'), {
+        'account_id': 'text', 'from_type': 'text', 'from_id': 'text', 'to_type': 'text', 'to_ids': 'jsonb',
+        '_dlt_load_id': 'text'}) }}
 
 ),
 

@@ -1,6 +1,7 @@
 with source as (
 
-    select * from {{ source('hubspot', 'call_dispositions') }}
+    {{ source_columns(source('hubspot', 'call_dispositions'), {
+        'account_id': 'text', 'id': 'text', 'label': 'text', 'is_hidden': 'boolean'}) }}
 
 ),
 

@@ -1,6 +1,13 @@
 with source as (
 
-    select * from {{ source('hubspot', 'calls') }}
+    {{ source_columns(source('hubspot', 'calls'), {
+        'account_id': 'text', 'id': 'text', 'hubspot_owner_id': 'text', 'hs_timestamp': 'timestamptz',
+        'hs_call_duration': 'bigint', 'hs_call_direction': 'text', 'hs_call_disposition': 'text',
+        'hs_call_status': 'text', 'hs_call_title': 'text', 'hs_call_body': 'text',
+        'hs_call_from_number': 'text', 'hs_call_to_number': 'text', 'hs_call_recording_url': 'text',
+        'hs_createdate': 'timestamptz', 'created_at': 'timestamptz', 'hs_lastmodifieddate': 'timestamptz',
+        'updated_at': 'timestamptz', 'is_deleted': 'boolean', 'archived': 'boolean',
+        'deleted_at': 'timestamptz', '_dlt_load_id': 'text'}) }}
 
 ),
 

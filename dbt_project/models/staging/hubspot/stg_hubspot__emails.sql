@@ -1,6 +1,12 @@
 with source as (
 
-    select * from {{ source('hubspot', 'emails') }}
+    {{ source_columns(source('hubspot', 'emails'), {
+        'account_id': 'text', 'id': 'text', 'hubspot_owner_id': 'text', 'hs_timestamp': 'timestamptz',
+        'hs_email_direction': 'text', 'hs_email_status': 'text', 'hs_email_subject': 'text',
+        'hs_email_text': 'text', 'hs_email_from_email': 'text', 'hs_email_to_email': 'text',
+        'hs_createdate': 'timestamptz', 'created_at': 'timestamptz', 'hs_lastmodifieddate': 'timestamptz',
+        'updated_at': 'timestamptz', 'is_deleted': 'boolean', 'archived': 'boolean',
+        'deleted_at': 'timestamptz', '_dlt_load_id': 'text'}) }}
 
 ),
 

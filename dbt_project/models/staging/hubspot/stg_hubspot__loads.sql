@@ -1,6 +1,7 @@
 with source as (
 
-    select * from {{ source('hubspot', 'loads') }}
+    {{ source_columns(source('hubspot', 'loads'), {
+        'load_id': 'text', 'status': 'bigint', 'inserted_at': 'timestamptz'}) }}
 
 ),
 

@@ -1,6 +1,13 @@
 with source as (
 
-    select * from {{ source('hubspot', 'meetings') }}
+    {{ source_columns(source('hubspot', 'meetings'), {
+        'account_id': 'text', 'id': 'text', 'hubspot_owner_id': 'text', 'hs_timestamp': 'timestamptz',
+        'hs_meeting_start_time': 'timestamptz', 'hs_meeting_end_time': 'timestamptz',
+        'hs_meeting_outcome': 'text', 'hs_meeting_title': 'text', 'hs_meeting_body': 'text',
+        'hs_meeting_location': 'text', 'hs_meeting_external_url': 'text', 'hs_activity_type': 'text',
+        'hs_createdate': 'timestamptz', 'created_at': 'timestamptz', 'hs_lastmodifieddate': 'timestamptz',
+        'updated_at': 'timestamptz', 'is_deleted': 'boolean', 'archived': 'boolean',
+        'deleted_at': 'timestamptz', '_dlt_load_id': 'text'}) }}
 
 ),
 

@@ -1,6 +1,10 @@
 with source as (
 
-    select * from {{ source('hubspot', 'notes') }}
+    {{ source_columns(source('hubspot', 'notes'), {
+        'account_id': 'text', 'id': 'text', 'hubspot_owner_id': 'text', 'hs_timestamp': 'timestamptz',
+        'hs_note_body': 'text', 'hs_createdate': 'timestamptz', 'created_at': 'timestamptz',
+        'hs_lastmodifieddate': 'timestamptz', 'updated_at': 'timestamptz', 'is_deleted': 'boolean',
+        'archived': 'boolean', 'deleted_at': 'timestamptz', '_dlt_load_id': 'text'}) }}
 
 ),
 

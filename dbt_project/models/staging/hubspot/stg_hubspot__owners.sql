@@ -1,6 +1,8 @@
 with source as (
 
-    select * from {{ source('hubspot', 'owners') }}
+    {{ source_columns(source('hubspot', 'owners'), {
+        'account_id': 'text', 'id': 'text', 'email': 'text', 'first_name': 'text', 'last_name': 'text',
+        'type': 'text', 'archived': 'boolean'}) }}
 
 ),
 

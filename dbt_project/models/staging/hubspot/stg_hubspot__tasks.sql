@@ -1,6 +1,11 @@
 with source as (
 
-    select * from {{ source('hubspot', 'tasks') }}
+    {{ source_columns(source('hubspot', 'tasks'), {
+        'account_id': 'text', 'id': 'text', 'hubspot_owner_id': 'text', 'hs_timestamp': 'timestamptz',
+        'hs_task_subject': 'text', 'hs_task_body': 'text', 'hs_task_status': 'text',
+        'hs_task_priority': 'text', 'hs_task_type': 'text', 'hs_createdate': 'timestamptz',
+        'created_at': 'timestamptz', 'hs_lastmodifieddate': 'timestamptz', 'updated_at': 'timestamptz',
+        'is_deleted': 'boolean', 'archived': 'boolean', 'deleted_at': 'timestamptz', '_dlt_load_id': 'text'}) }}
 
 ),
 
