@@ -7,14 +7,24 @@ columns, with numbers as numbers and times as timestamptz, plus:
 
 Association ids live in their own table (`associations`, one row per record and related type),
 so an association that disappears upstream disappears here when that row is rewritten.
+
+A record that cannot become a row (no readable id, a kept property of the wrong type, a time out
+of range, text PostgreSQL cannot store) raises `BadRecord` with the reason; the reader stores it
+with that reason in `quarantine` instead of failing the sync or loading a wrong value.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
+
+BIGINT = 2**63  # PostgreSQL's bigint holds [-2**63, 2**63)
 
 
 @dataclass(frozen=True)
@@ -143,30 +153,76 @@ def parse_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
+class BadRecord(ValueError):
+    """A record that cannot become a row; `reason` is stored with it in quarantine."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def record_id(raw: Any) -> str:
+    """A HubSpot record id (digits, as a string or a number), or BadRecord."""
+    text = str(raw) if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    if not (text.isascii() and text.isdigit()):
+        raise BadRecord(f"id {_shown(raw)} is not a HubSpot id")
+    return text
+
+
+def _time(name: str, raw: Any) -> datetime | None:
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float | None):
+        raise BadRecord(f"{name} {_shown(raw)} is not a time")
+    try:
+        return parse_time(raw)
+    except (ValueError, OverflowError, OSError):
+        raise BadRecord(f"{name} {_shown(raw)} is not a time (or out of range)") from None
+
+
 def _typed(spec: ObjectSpec, name: str, raw: Any) -> Any:
     if raw in (None, ""):
         return None
-    if name in spec.integers:
-        return int(float(raw))
-    if name in spec.numbers:
-        return float(raw)
     if name in spec.times:
-        return parse_time(raw)
-    return str(raw)
+        return _time(name, raw)
+    if isinstance(raw, dict | list) or (isinstance(raw, bool) and (name in spec.integers or name in spec.numbers)):
+        raise BadRecord(f"{name} {_shown(raw)} is not a single value")
+    if name in spec.integers or name in spec.numbers:
+        try:
+            number = float(raw)
+        except ValueError:
+            raise BadRecord(f"{name} {_shown(raw)} is not a number") from None
+        if not math.isfinite(number) or (name in spec.integers and not -BIGINT <= number < BIGINT):
+            raise BadRecord(f"{name} {_shown(raw)} is out of range")
+        return int(number) if name in spec.integers else number
+    text = str(raw)
+    if "\x00" in text:
+        raise BadRecord(f"{name} holds a NUL character, which PostgreSQL text cannot store")
+    return text
 
 
 def row_from_v3(spec: ObjectSpec, account_id: str, record: Mapping[str, Any]) -> dict[str, Any]:
-    """A `SimplePublicObject` (list, search or batch read) as one typed row."""
+    """A `SimplePublicObject` (list, search or batch read) as one typed row; BadRecord if it
+    cannot be one."""
+    if not isinstance(record, Mapping):
+        raise BadRecord("the record is not a JSON object")
     values = record.get("properties") or {}
-    archived = bool(record.get("archived", False))
+    if not isinstance(values, Mapping):
+        raise BadRecord("properties is not a JSON object")
+    archived = record.get("archived", False)
+    if not isinstance(archived, bool):
+        raise BadRecord(f"archived {_shown(archived)} is not true or false")
     row = {
         "account_id": account_id,
-        "id": str(record["id"]),
-        "created_at": parse_time(record.get("createdAt")),
-        "updated_at": parse_time(record.get("updatedAt")),
+        "id": record_id(record.get("id")),
+        "created_at": _time("createdAt", record.get("createdAt")),
+        "updated_at": _time("updatedAt", record.get("updatedAt")),
         "archived": archived,
         "is_deleted": archived,
-        "deleted_at": parse_time(record.get("archivedAt")) if archived else None,
+        "deleted_at": _time("archivedAt", record.get("archivedAt")) if archived else None,
     }
     for name in spec.all_properties():
         row[name] = _typed(spec, name, values.get(name))
@@ -215,10 +271,14 @@ def v1_only_missing(spec: ObjectSpec) -> tuple[str, ...]:
 
 
 def row_from_v1(spec: ObjectSpec, account_id: str, item: Mapping[str, Any]) -> dict[str, Any]:
-    """A v1 engagement as the same row its date-based twin gives (missing properties left None)."""
+    """A v1 engagement as the same row its date-based twin gives (missing properties left None);
+    BadRecord if it cannot be one."""
     engagement = item.get("engagement") or {}
     metadata = item.get("metadata") or {}
-    created, modified = parse_time(engagement.get("createdAt")), parse_time(engagement.get("lastUpdated"))
+    if not isinstance(engagement, Mapping) or not isinstance(metadata, Mapping):
+        raise BadRecord("engagement or metadata is not a JSON object")
+    created = _time("createdAt", engagement.get("createdAt"))
+    modified = _time("lastUpdated", engagement.get("lastUpdated"))
     values: dict[str, Any] = {
         "hs_timestamp": engagement.get("timestamp"),
         "hubspot_owner_id": engagement.get("ownerId"),
@@ -228,15 +288,34 @@ def row_from_v1(spec: ObjectSpec, account_id: str, item: Mapping[str, Any]) -> d
     for key, name in V1_METADATA.get(spec.v1_type or "", {}).items():
         values[name] = metadata.get(key)
     if spec.v1_type == "EMAIL":
-        values["hs_email_from_email"] = (metadata.get("from") or {}).get("email")
-        values["hs_email_to_email"] = ";".join(p["email"] for p in metadata.get("to") or [] if p.get("email")) or None
+        sender, recipients = metadata.get("from") or {}, metadata.get("to") or []
+        if not isinstance(sender, Mapping) or not isinstance(recipients, list) or not all(
+                isinstance(p, Mapping) for p in recipients):
+            raise BadRecord("the email's from or to is not as HubSpot sends it")
+        values["hs_email_from_email"] = sender.get("email")
+        values["hs_email_to_email"] = ";".join(str(p["email"]) for p in recipients if p.get("email")) or None
     row = {
-        "account_id": account_id, "id": str(engagement["id"]), "created_at": created, "updated_at": modified,
+        "account_id": account_id, "id": record_id(engagement.get("id")), "created_at": created, "updated_at": modified,
         "archived": False, "is_deleted": False, "deleted_at": None,
     }
     for name in spec.all_properties():
         row[name] = _typed(spec, name, values.get(name))
     return row
+
+
+def quarantine_row(account_id: str, table: str, record: Any, reason: str) -> dict[str, Any]:
+    """A record set aside, with why. Keyed by its id when it has a readable one (a later bad
+    version replaces the earlier), else by a hash of the payload."""
+    payload = orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS).decode()
+    raw_id = record.get("id") if isinstance(record, Mapping) else None
+    if raw_id is None and isinstance(record, Mapping) and isinstance(record.get("engagement"), Mapping):
+        raw_id = record["engagement"].get("id")
+    try:
+        key = record_id(raw_id)
+    except BadRecord:
+        key = "?" + hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return {"account_id": account_id, "table_name": table, "record_key": key, "reason": reason,
+            "payload": payload, "quarantined_at": datetime.now(UTC)}
 
 
 def v1_associated_ids(item: Mapping[str, Any], to_type: str) -> list[str]:

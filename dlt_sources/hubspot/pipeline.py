@@ -114,7 +114,8 @@ def sync_portal(database_url: str, api_base: str, credentials: TokenSource, opti
     return PortalSyncResult(
         provider="hubspot", account_id=account_id, mode="window" if options.window else options.mode,
         rows=dict(outcome.rows), changed=dict(outcome.changed),
-        marked_deleted=marked, skipped=dict(outcome.skipped), api_calls=api.stats.api_calls,
+        marked_deleted=marked, skipped=dict(outcome.skipped), quarantined=dict(outcome.quarantined),
+        api_calls=api.stats.api_calls,
         rate_limited=api.stats.rate_limited, retries=api.stats.retries,
         refreshes=api.stats.refreshes, seconds=time.monotonic() - started,
         read_seconds=outcome.seconds, v1_used=outcome.v1_used, calls_by_endpoint=dict(api.stats.by_endpoint),

@@ -4,7 +4,8 @@ A sync is a set of streams (owners, pipelines, each object type, …). They run 
 once, so the portal's rate budget, not round-trip latency, sets the pace; their pages meet in
 one bounded queue, so memory stays flat however large the portal. A stream that lacks a scope
 (403 MISSING_SCOPES) is skipped with a message and the others go on; any other error ends the
-sync of this portal.
+sync of this portal. A record that cannot become a row goes to the `quarantine` table with its
+reason, counted per object type; a page holding one id twice keeps the newest version.
 
 Modes:
 - `full`: every live record through the object lists (100 a call, associations inline), plus the
@@ -33,9 +34,12 @@ from dlt_sources.hubspot.objects import (
     ENGAGEMENTS,
     OBJECTS,
     V1_TYPES,
+    BadRecord,
     ObjectSpec,
     associated_ids,
     association_row,
+    quarantine_row,
+    record_id,
     row_from_v1,
     row_from_v3,
     v1_associated_ids,
@@ -78,6 +82,7 @@ class SyncOutcome:
     changed: dict[str, int] = field(default_factory=dict)  # records new or changed since the bookmark
     seen_ids: dict[str, set[int]] = field(default_factory=dict)  # complete live id sets (reconcile)
     skipped: dict[str, str] = field(default_factory=dict)  # object type -> why
+    quarantined: dict[str, int] = field(default_factory=dict)  # object type -> records set aside
     new_bookmarks: dict[str, int] = field(default_factory=dict)
     v1_used: bool | None = None
     seconds: float = 0.0
@@ -162,6 +167,11 @@ class PortalReader:
             self.outcome.seconds = time.monotonic() - started
 
     def _count(self, table: str, rows: list[dict]) -> None:
+        if table == "quarantine":
+            with self._lock:
+                for row in rows:
+                    kind = row["table_name"]
+                    self.outcome.quarantined[kind] = self.outcome.quarantined.get(kind, 0) + 1
         # Records new or changed, for object types only: metadata and association rows are
         # rewritten whole on every read and would count as changes that are not.
         changed = len(rows) if table in OBJECTS else 0
@@ -271,12 +281,17 @@ class PortalReader:
     def _list(self, spec: ObjectSpec, reconcile: bool) -> Iterator[Batch]:
         properties = ("hs_object_id",) if reconcile else spec.all_properties()
         seen: set[int] = set()
+        complete = True  # every listed record had a readable id
         count = 0
-        for results, _ in self.api.list_pages(spec.name, properties, spec.associations):
+        for page, _ in self.api.list_pages(spec.name, properties, spec.associations):
+            rows, results, ids, bad = self._checked(spec, page)
+            seen |= ids
+            complete = complete and all(_has_id(record) for record in page)
+            if bad:
+                yield "quarantine", bad
             links: list[dict] = []
             truncated: dict[str, list[str]] = {}
             for record in results:
-                seen.add(int(record["id"]))
                 for to_type in spec.associations:
                     ids = associated_ids(record, to_type)
                     if ids is None:
@@ -287,12 +302,13 @@ class PortalReader:
                 for from_id, ids in self.api.associations(spec.name, to_type, from_ids).items():
                     links.append(association_row(self.plan.account_id, spec.name, from_id, to_type, ids))
             if not reconcile:
-                yield spec.name, [row_from_v3(spec, self.plan.account_id, r) for r in results]
+                yield spec.name, rows
             yield "associations", links
             count += len(results)
             if count % 10_000 < len(results):
                 self.progress(f"{spec.name}: {count:,} read")
-        self.outcome.seen_ids[spec.name] = seen
+        if complete:  # a record with no readable id might be any loaded one: mark none gone
+            self.outcome.seen_ids[spec.name] = seen
         if reconcile:
             yield from self._load_missing(spec, seen)
         self.progress(f"{spec.name}: {count:,} read")
@@ -305,15 +321,19 @@ class PortalReader:
         missing = sorted(seen - self.plan.loaded_ids(spec.name))
         if missing:
             self.progress(f"{spec.name}: {len(missing):,} missing records loaded")
-            records = self.api.batch_read(spec.name, [str(i) for i in missing], spec.all_properties())
-            yield spec.name, [row_from_v3(spec, self.plan.account_id, r) for r in records]
+            rows, _, _, bad = self._checked(spec, self.api.batch_read(spec.name, [str(i) for i in missing],
+                                                                      spec.all_properties()))
+            yield "quarantine", bad
+            yield spec.name, rows
 
     def _search(self, spec: ObjectSpec, filters: list[dict]) -> Iterator[Batch]:
         """Search pages (200 a call); their associations once 1,000 records are in hand."""
         count = 0
         pending: list[dict] = []
         for results in self.api.search_pages(spec.name, filters, spec.all_properties()):
-            pending.extend(self._unseen(spec.name, [row_from_v3(spec, self.plan.account_id, r) for r in results]))
+            rows, _, _, bad = self._checked(spec, results)
+            yield "quarantine", bad
+            pending.extend(self._unseen(spec.name, rows))
             if len(pending) >= ASSOCIATION_BATCH_IDS:
                 yield from self._with_associations(spec, pending)
                 count += len(pending)
@@ -352,7 +372,8 @@ class PortalReader:
         spec = self.plan.specs[object_type]
         window = self.plan.window
         for results, _ in self.api.list_pages(object_type, spec.all_properties(), archived=True):
-            rows = [row_from_v3(spec, self.plan.account_id, r) for r in results]
+            rows, _, _, bad = self._checked(spec, results)
+            yield "quarantine", bad
             if window is not None:
                 rows = [r for r in rows if r["created_at"] and window[0] <= r["created_at"] < window[1]]
             yield object_type, rows
@@ -376,20 +397,28 @@ class PortalReader:
         try:
             for items in pages:
                 by_type: dict[str, list[dict]] = {}
-                links = []
+                links, bad = [], []
                 for item in items:
-                    engagement = item.get("engagement") or {}
-                    v1_type = engagement.get("type")
+                    engagement = (item.get("engagement") if isinstance(item, dict) else None) or {}
+                    v1_type = engagement.get("type") if isinstance(engagement, dict) else None
                     if v1_type not in wanted:
                         continue
                     spec = V1_TYPES[v1_type]
-                    record_id = str(engagement["id"])
-                    seen[spec.name].add(int(record_id))
+                    try:
+                        row = row_from_v1(spec, plan.account_id, item)
+                        item_links = [association_row(plan.account_id, spec.name, row["id"], to_type,
+                                                      v1_associated_ids(item, to_type))
+                                      for to_type in spec.associations]
+                    except (BadRecord, TypeError, ValueError) as exc:
+                        reason = exc.reason if isinstance(exc, BadRecord) else f"associations unreadable: {exc}"
+                        bad.append(quarantine_row(plan.account_id, spec.name, item, reason))
+                        continue
+                    seen[spec.name].add(int(row["id"]))
                     if plan.mode != "reconcile":
-                        by_type.setdefault(spec.name, []).append(row_from_v1(spec, plan.account_id, item))
-                    for to_type in spec.associations:
-                        links.append(association_row(plan.account_id, spec.name, record_id, to_type,
-                                                     v1_associated_ids(item, to_type)))
+                        by_type.setdefault(spec.name, []).append(row)
+                    links.extend(item_links)
+                if bad:
+                    yield "quarantine", bad
                 for name, rows in by_type.items():
                     fresh = self._unseen(name, rows)
                     if len(fresh) < len(rows):
@@ -398,7 +427,7 @@ class PortalReader:
                     unfilled[name].extend(fresh)
                     while len(unfilled[name]) >= BATCH_READ_IDS:  # fill in full batches of 100
                         chunk, unfilled[name] = unfilled[name][:BATCH_READ_IDS], unfilled[name][BATCH_READ_IDS:]
-                        yield name, self._fill_v3_only(plan.specs[name], chunk)
+                        yield from self._fill_v3_only(plan.specs[name], chunk)
                 yield "associations", links
                 count += len(items)
                 if count % 10_000 < len(items):
@@ -412,7 +441,7 @@ class PortalReader:
             return
         for name, rows in unfilled.items():
             if rows:
-                yield name, self._fill_v3_only(plan.specs[name], rows)
+                yield from self._fill_v3_only(plan.specs[name], rows)
         self.outcome.v1_used = True
         if not incremental:
             self.outcome.seen_ids.update(seen)
@@ -423,20 +452,54 @@ class PortalReader:
             self._set_bookmark(object_type)
         self.progress(f"engagements (v1): {count:,} read")
 
-    def _fill_v3_only(self, spec: ObjectSpec, rows: list[dict]) -> list[dict]:
+    def _fill_v3_only(self, spec: ObjectSpec, rows: list[dict]) -> Iterator[Batch]:
         """v1 lacks a few kept properties (call direction, email direction and status, …): read
         just those for these records through the date-based batch read."""
         missing = v1_only_missing(spec)
         if not missing or not rows:
-            return rows
-        found = {r["id"]: r.get("properties") or {}
-                 for r in self.api.batch_read(spec.name, [row["id"] for row in rows], missing)}
+            yield spec.name, rows
+            return
+        found = {str(r.get("id")): r for r in self.api.batch_read(spec.name, [row["id"] for row in rows], missing)
+                 if isinstance(r, dict)}
+        filled_rows, bad = [], []
         for row in rows:
-            values = found.get(row["id"], {})
-            filled = row_from_v3(spec, self.plan.account_id, {"id": row["id"], "properties": values})
+            values = (found.get(row["id"]) or {}).get("properties") or {}
+            try:
+                filled = row_from_v3(spec, self.plan.account_id, {"id": row["id"], "properties": values})
+            except BadRecord as exc:
+                bad.append(quarantine_row(self.plan.account_id, spec.name, found.get(row["id"]), exc.reason))
+                continue
             for name in missing:
                 row[name] = filled[name]
-        return rows
+            filled_rows.append(row)
+        yield "quarantine", bad
+        yield spec.name, filled_rows
+
+    def _checked(self, spec: ObjectSpec, records: list) -> tuple[list[dict], list[dict], set[int], list[dict]]:
+        """(rows, the records they came from, every readable id, quarantine rows) of one page.
+
+        One row per id: when a page holds an id twice, the version modified last wins (the later
+        one on a tie). A record that cannot be a row is quarantined, but its id still counts as
+        listed (HubSpot has it), so it is never marked deleted for being unreadable.
+        """
+        kept: dict[str, tuple[dict, dict]] = {}
+        ids: set[int] = set()
+        bad: list[dict] = []
+        for record in records:
+            try:
+                row = row_from_v3(spec, self.plan.account_id, record)
+            except BadRecord as exc:
+                bad.append(quarantine_row(self.plan.account_id, spec.name, record, exc.reason))
+                try:
+                    ids.add(int(record_id(record.get("id") if isinstance(record, dict) else None)))
+                except BadRecord:
+                    pass
+                continue
+            ids.add(int(row["id"]))
+            earlier = kept.get(row["id"])
+            if earlier is None or _modified(earlier[0]) <= _modified(row):
+                kept[row["id"]] = (row, record)
+        return [row for row, _ in kept.values()], [record for _, record in kept.values()], ids, bad
 
     def _set_bookmark(self, object_type: str) -> None:
         """This type was read to the end; its bookmark is set once every row is consumed."""
@@ -460,6 +523,18 @@ class PortalReader:
                 if previous is not None:
                     bookmark = max(bookmark, previous)
             self.outcome.new_bookmarks[object_type] = bookmark
+
+
+def _has_id(record: object) -> bool:
+    try:
+        record_id(record.get("id") if isinstance(record, dict) else None)
+    except BadRecord:
+        return False
+    return True
+
+
+def _modified(row: dict) -> datetime:
+    return row["updated_at"] or datetime.min.replace(tzinfo=UTC)
 
 
 def _ms(value: datetime) -> str:

@@ -42,6 +42,11 @@ METADATA_TABLES: dict[str, tuple[tuple[str, ...], dict[str, dict[str, Any]]]] = 
     "associations": (("account_id", "from_type", "from_id", "to_type"), {
         "account_id": _KEY, "from_type": _KEY, "from_id": _KEY, "to_type": _KEY,
         "to_ids": {"data_type": "json"}}),
+    # Records that could not become rows, with why (objects.BadRecord). The payload is the record's
+    # JSON as text: jsonb refuses some of what a hostile payload holds (\u0000).
+    "quarantine": (("account_id", "table_name", "record_key"), {
+        "account_id": _KEY, "table_name": _KEY, "record_key": _KEY, "reason": {"data_type": "text"},
+        "payload": {"data_type": "text"}, "quarantined_at": _TIMES}),
 }
 
 TABLES: tuple[str, ...] = (*METADATA_TABLES, *OBJECTS)
