@@ -108,16 +108,20 @@ class ConnectionView:
         return self.last_sync is not None and self.last_sync.status == "running"
 
 
-def _count_records(cur, account_id: str, tables) -> int:
-    """Rows of the account in those raw tables that exist (a provider never synced has none)."""
-    total = 0
-    for schema, table in tables:
-        cur.execute("select to_regclass(%s)", (f"{schema}.{table}",))
-        if cur.fetchone()[0] is None:
-            continue
-        cur.execute(f'select count(*) from "{schema}"."{table}" where account_id = %s', (account_id,))
-        total += cur.fetchone()[0]
-    return total
+def _count_records(cur, account_id: str) -> dict[str, int]:
+    """Rows of the account per provider in its raw tables that exist (a provider never synced has
+    none), in one query."""
+    tables = [(provider, f"{schema}.{table}") for provider, info in PROVIDER_INFO.items()
+              for schema, table in info.raw_tables]
+    cur.execute("select " + ", ".join(["to_regclass(%s) is not null"] * len(tables)), [name for _, name in tables])
+    present = [entry for entry, exists in zip(tables, cur.fetchone(), strict=True) if exists]
+    counts = dict.fromkeys(PROVIDER_INFO, 0)
+    if present:
+        parts = [f"select %s as provider, count(*) as n from {name} where account_id = %s" for _, name in present]
+        cur.execute(" union all ".join(parts), [value for provider, _ in present for value in (provider, account_id)])
+        for provider, count in cur.fetchall():
+            counts[provider] += count
+    return counts
 
 
 def account_connections(conn, account_id: str) -> list[ConnectionView]:
@@ -148,6 +152,7 @@ def account_connections(conn, account_id: str) -> list[ConnectionView]:
             (account_id,),
         )
         succeeded = dict(cur.fetchall())
+        records = _count_records(cur, account_id)
         views = []
         for provider, info in PROVIDER_INFO.items():
             row = rows.get(provider)
@@ -161,7 +166,7 @@ def account_connections(conn, account_id: str) -> list[ConnectionView]:
                 missing_scopes=tuple(s for s in info.required_scopes if s not in scopes) if oauth else (),
                 auto_sync=row[6] if row else False, last_error=row[7] if row else None,
                 token_expires_at=row[8] if row else None,
-                records=_count_records(cur, account_id, info.raw_tables),
+                records=records[provider],
                 last_sync=last.get(provider), last_success_at=succeeded.get(provider),
             ))
     return views

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from oauth_service.users import User, get_user, token_hash
+from oauth_service.users import User, token_hash
 
 
 @dataclass(frozen=True)
@@ -37,15 +37,26 @@ def load_session(conn, token: str | None) -> Session | None:
     if not token or len(token) > 200:
         return None
     with conn.cursor() as cur:
+        # One round trip per request: the session, its user and account; last_seen_at is written
+        # at most once a minute.
         cur.execute(
-            "update app.web_sessions set last_seen_at = now() where session_hash = %s and expires_at > now() "
-            "returning user_id::text, csrf_token",
-            (token_hash(token),),
+            """
+            with live as (
+                select session_hash, user_id, csrf_token from app.web_sessions
+                where session_hash = %(hash)s and expires_at > now()
+            ), seen as (
+                update app.web_sessions set last_seen_at = now()
+                where session_hash = %(hash)s and last_seen_at < now() - interval '1 minute'
+            )
+            select live.csrf_token, u.user_id::text, u.account_id::text, a.name, u.email, u.display_name, u.role
+            from live join app.users u on u.user_id = live.user_id join app.accounts a on a.account_id = u.account_id
+            """,
+            {"hash": token_hash(token)},
         )
         row = cur.fetchone()
     if row is None:
         return None
-    return Session(token_hash(token), row[1], get_user(conn, row[0]))
+    return Session(token_hash(token), row[0], User(*row[1:]))
 
 
 def end_session(conn, token: str | None) -> None:

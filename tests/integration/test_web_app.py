@@ -4,7 +4,10 @@ the JSON API. The app runs under uvicorn on a loopback port; the providers are t
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 
 import httpx
@@ -222,3 +225,46 @@ def test_dashboard_shows_each_reps_numbers(web_app, environment, tmp_path):
     mine = rep.get("/dashboard", params={"days": 90}).text
     assert mine.count('data-testid="rep-row"') == 1 and top in mine
     assert "/integrations" not in mine and "/api/docs" not in mine
+
+
+def revsync(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "revsync", *args], input=stdin, capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ))
+
+
+def test_users_add_prints_a_one_time_link_or_takes_a_password(web_app):
+    with web_app.db() as conn, conn.cursor() as cur:
+        cur.execute("select slug from app.accounts where account_id = %s", (web_app.people["manager_b"].account_id,))
+        slug = cur.fetchone()[0]
+    email = f"new-rep-{slug}@example.com"
+    added = revsync("users", "add", "--account", slug, "--email", email, "--role", "rep", "--name", "New Rep")
+    assert added.returncode == 0, added.stderr
+    link = re.search(r"(http://\S+/set-password/\S+)", added.stdout).group(1)
+    assert link.startswith(f"{web_app.url}/set-password/")
+    path = link[len(web_app.url):]
+
+    client = web_app.client()
+    assert "Set your password" in client.get(path).text
+    differ = client.post(path, data={"password": "long enough one", "confirm": "long enough two"})
+    assert differ.status_code == 400 and "differ" in differ.text
+    short = client.post(path, data={"password": "short", "confirm": "short"})
+    assert short.status_code == 400 and "at least 10 characters" in short.text
+    done = client.post(path, data={"password": "long enough one", "confirm": "long enough one"})
+    assert done.status_code == 303 and done.headers["location"] == "/login?done=password_set"
+    assert client.get(path).status_code == 404, "the link works once"
+    signed_in = client.post("/login", data={"email": email, "password": "long enough one"})
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/dashboard"
+
+    # --password - reads it from stdin; the same email again updates the user (here: to manager).
+    updated = revsync("users", "add", "--account", slug, "--email", email, "--role", "manager", "--password", "-",
+                      stdin="another long one\n")
+    assert updated.returncode == 0 and "updated manager" in updated.stdout and "set-password" not in updated.stdout
+    manager = web_app.client()
+    assert manager.post("/login", data={"email": email, "password": "another long one"}).status_code == 303
+    assert manager.get("/api/me").json()["role"] == "manager"
+    # An email of another account is refused, and a password on the command line is not taken.
+    other = revsync("users", "add", "--account", slug, "--email", web_app.people["manager_a"].email, "--role", "rep")
+    assert other.returncode != 0 and "already belongs to the account" in other.stderr
+    inline = revsync("users", "add", "--account", slug, "--email", email, "--role", "rep", "--password", "hunter22222")
+    assert inline.returncode != 0 and "visible to other users" in inline.stderr
