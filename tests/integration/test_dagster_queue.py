@@ -1,0 +1,131 @@
+"""The instance as deployed: runs submitted to the queued run coordinator and launched by a real
+`dagster-daemon`, which holds two runs of one (provider, account) apart and builds dbt once after
+the batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import psycopg2
+import pytest
+
+from orchestration.defs.ingest import connection_partitions
+from orchestration.defs.schedules import CONNECTION_TAG, INCREMENTAL, last_complete_day
+from revsync.accounts import add_account
+from revsync.credentials import store_connection
+from revsync.paths import PROJECT_ROOT
+from tests.support import get_json
+
+BIN = Path(sys.executable).parent
+PARTITIONS = connection_partitions("hubspot").name
+
+
+def connect(url: str, name: str, token: str, api_base: str) -> str:
+    with psycopg2.connect(url) as conn:
+        account, _ = add_account(conn, f"{name} {uuid.uuid4().hex[:6]}")
+        store_connection(conn, account_id=account.account_id, provider="hubspot", auth_type="private_app",
+                         secrets={"access_token": token}, api_base=api_base)
+    return account.slug
+
+
+def launch(slug: str, day: str, log) -> subprocess.Popen:
+    """Submit a run the way the daily schedule does; with the queued coordinator it waits in the queue."""
+    tags = {"dagster/partition": f"{slug}|{day}", CONNECTION_TAG: f"hubspot:{slug}"}
+    return subprocess.Popen(
+        [str(BIN / "dagster"), "job", "launch", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-j", "hubspot_sync_job",
+         "--config-json", json.dumps({"ops": {"hubspot": {"config": INCREMENTAL}}}), "--tags", json.dumps(tags)],
+        cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def runs_of(instance: dg.DagsterInstance, job_name: str, since: float) -> list[dg.RunRecord]:
+    records = instance.get_run_records(dg.RunsFilter(job_name=job_name, created_after=datetime.fromtimestamp(since,
+                                                                                                           UTC)))
+    return sorted(records, key=lambda r: r.create_timestamp)
+
+
+def failures(instance: dg.DagsterInstance, record: dg.RunRecord) -> list[str]:
+    events = [e.dagster_event for e in instance.all_logs(record.dagster_run.run_id) if e.dagster_event]
+    found = []
+    for event in events:
+        error = event.step_failure_data.error if event.is_step_failure else None
+        while error is not None:
+            found.append(error.message.strip()[:1500])
+            error = error.cause
+    return found
+
+
+@pytest.fixture(scope="module")
+def slugs(environment, sandbox_url):
+    portals = get_json(f"{sandbox_url}/_sandbox/accounts")
+    url = environment.database_url
+    found = [connect(url, "Queue A", portals[0]["hubspot"]["private_app_token"], sandbox_url),
+             connect(url, "Queue B", portals[1]["hubspot"]["private_app_token"], sandbox_url)]
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("select a.slug from app.api_connections c join app.accounts a using (account_id) "
+                    "where c.provider = 'hubspot'")
+        every = [slug for (slug,) in cur.fetchall()]
+    with dg.DagsterInstance.get() as instance:
+        # Every connection is already a partition: the connections sensor starts no initial backfill here.
+        instance.add_dynamic_partitions(PARTITIONS, every)
+    return found
+
+
+@pytest.mark.timeout(1200)  # three code-location loads, a daemon, three syncs and a dbt build on a shared machine
+def test_the_daemon_runs_one_sync_per_account_at_a_time_then_dbt_once(environment, slugs, tmp_path):
+    a, b = slugs
+    day = last_complete_day(datetime.now(UTC))
+    started = time.time()
+    with open(tmp_path / "launch.log", "w") as log:
+        launches = [launch(slug, day, log) for slug in (a, a, b)]
+        for proc in launches:
+            assert proc.wait(180) == 0, (tmp_path / "launch.log").read_text()[-3000:]
+    with dg.DagsterInstance.get() as instance:
+        submitted = runs_of(instance, "hubspot_sync_job", started)
+        assert [r.dagster_run.status for r in submitted] == [dg.DagsterRunStatus.QUEUED] * 3
+
+        daemon_log = open(tmp_path / "daemon.log", "w")
+        daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
+                                  cwd=PROJECT_ROOT, stdout=daemon_log, stderr=subprocess.STDOUT,
+                                  start_new_session=True, env={**os.environ})
+        try:
+            deadline = time.monotonic() + 900
+            while True:
+                syncs = runs_of(instance, "hubspot_sync_job", started)
+                builds = [r for r in runs_of(instance, "__ASSET_JOB", started)
+                          if r.dagster_run.tags.get("dagster/sensor_name") == "dbt_after_sync_sensor"]
+                done = all(r.dagster_run.is_finished for r in syncs) and builds and all(
+                    r.dagster_run.is_finished for r in builds)
+                if done:
+                    break
+                assert time.monotonic() < deadline, (
+                    [(r.dagster_run.job_name, r.dagster_run.status.value) for r in syncs + builds],
+                    (tmp_path / "daemon.log").read_text()[-3000:])
+                time.sleep(2)
+        finally:
+            os.killpg(daemon.pid, signal.SIGINT)
+            try:
+                daemon.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(daemon.pid, signal.SIGKILL)
+                daemon.wait()
+            daemon_log.close()
+
+        assert [r.dagster_run.status for r in syncs] == [dg.DagsterRunStatus.SUCCESS] * 3
+        first, second = (r for r in syncs if r.dagster_run.tags[CONNECTION_TAG] == f"hubspot:{a}")
+        assert first.end_time <= second.start_time or second.end_time <= first.start_time  # never overlapping
+        other = next(r for r in syncs if r.dagster_run.tags[CONNECTION_TAG] == f"hubspot:{b}")
+        assert other.start_time < first.end_time and first.start_time < other.end_time  # accounts in parallel
+        # One dbt build, after the whole batch. Whether dbt itself succeeds is the dbt tests' business.
+        assert len(builds) == 1
+        assert builds[0].start_time >= max(r.end_time for r in syncs)
+        print(f"3 syncs queued to dbt done: {builds[0].end_time - started:.1f} s; dbt run "
+              f"{builds[0].dagster_run.status.value}: {failures(instance, builds[0])}")
