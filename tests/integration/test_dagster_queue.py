@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import psutil
 import psycopg2
 import pytest
 
@@ -111,12 +112,18 @@ def test_the_daemon_runs_one_sync_per_account_at_a_time_then_dbt_once(environmen
                     (tmp_path / "daemon.log").read_text()[-3000:])
                 time.sleep(2)
         finally:
+            # The daemon's code server runs in a session of its own: stop it by its pid too.
+            children = psutil.Process(daemon.pid).children(recursive=True)
             os.killpg(daemon.pid, signal.SIGINT)
             try:
                 daemon.wait(60)
             except subprocess.TimeoutExpired:
                 os.killpg(daemon.pid, signal.SIGKILL)
                 daemon.wait()
+            for child in children:
+                child.terminate()
+            for child in psutil.wait_procs(children, timeout=10)[1]:
+                child.kill()
             daemon_log.close()
 
         assert [r.dagster_run.status for r in syncs] == [dg.DagsterRunStatus.SUCCESS] * 3
