@@ -7,8 +7,8 @@ dashboard has numbers), `--users` managers of that account, and `revsync web` in
 Each user signs in, then loops over the integrations page, the dashboard, and the API's
 connections, rep metrics and sync log, signing out and in again every 25 requests; `--think-ms`
 is the pause between requests (0: back to back, the worst case). Reports p50, p95, p99 and
-errors per kind (login, page, api) and requests/s. Writes bench/results/web-load-<date>-<commit>.json
-and .md (and prints the table).
+errors per kind (login, page, api) and requests/s. Writes
+bench/results/web-load-<date>-<commit>-think<ms>ms.json and .md (and prints the table).
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         "requests": total, "requests_per_s": round(total / elapsed, 1), "kinds": kinds,
     }
     RESULTS.mkdir(exist_ok=True)
-    stem = RESULTS / f"web-load-{datetime.now(UTC):%Y-%m-%d}-{report['commit']}"
+    stem = RESULTS / f"web-load-{datetime.now(UTC):%Y-%m-%d}-{report['commit']}-think{args.think_ms:g}ms"
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         f"# Web app under load: {args.users} users for {elapsed:.0f} s over loopback (think time {args.think_ms:g} ms)",
