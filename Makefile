@@ -27,11 +27,9 @@ test-long: install  ## the soak variants of the fault tests (a two-minute outage
 	@$(PY) -m pytest -m long $(PYTEST_ARGS)
 
 QUICK ?=
-bench: install  ## benchmarks (QUICK=1 for a few minutes); figures go to bench/results/
+bench: install  ## benchmarks (QUICK=1: under 5 minutes; full: under 30); see bench/README.md
 	@$(PY) -m bench.sandbox $(if $(QUICK),--engagements 100000,)
-	@$(PY) -m bench.hubspot $(if $(QUICK),--quick,)
-	@$(PY) -m bench.aircall
-	@$(PY) -m bench.fathom $(if $(QUICK),--meetings 600,)
+	@$(PY) -m bench $(if $(QUICK),--quick,)
 
 lint: install  ## ruff
 	@$(VENV)/bin/ruff check .
