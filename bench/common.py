@@ -68,8 +68,9 @@ def start_sandbox(workdir: Path, engagements: int, *flags: str, latency: tuple[i
                                 "--anchor", ANCHOR, *timing, *flags, timeout=600)
 
 
-def add_account(database_url: str, sandbox: SandboxProcess, slug: str) -> str:
-    """A revsync account for the sandbox's portal, with a private-app connection and some reps."""
+def add_account(database_url: str, sandbox: SandboxProcess, slug: str, reps: bool = True) -> str:
+    """A revsync account for the sandbox's portal, with a private-app connection and (`reps`) some
+    of its owners as reps; a rep's email is unique across accounts, so one portal per database has them."""
     import psycopg2
 
     from revsync.credentials import store_connection
@@ -81,7 +82,7 @@ def add_account(database_url: str, sandbox: SandboxProcess, slug: str) -> str:
         account_id = str(cur.fetchone()[0])
         store_connection(conn, account_id=account_id, provider="hubspot", auth_type="private_app",
                          secrets={"access_token": portal["hubspot"]["private_app_token"]}, api_base=sandbox.url)
-        for owner in portal["hubspot"]["owners"][:REPS]:
+        for owner in portal["hubspot"]["owners"][:REPS if reps else 0]:
             cur.execute("insert into app.users (account_id, email, role) values (%s, %s, 'rep')",
                         (account_id, owner["email"]))
     return account_id
