@@ -108,6 +108,20 @@ def _secret_key(args) -> int:
     return 0
 
 
+def _keys(args) -> int:
+    from revsync.credentials import rotate_secrets
+
+    conn = _database()
+    try:
+        with conn:
+            rewritten = rotate_secrets(conn)
+    finally:
+        conn.close()
+    print(f"re-encrypted {rewritten} stored secret{'s' if rewritten != 1 else ''} under the first key of "
+          "REVSYNC_SECRET_KEY; the other keys can now be removed from it")
+    return 0
+
+
 def _users(args) -> int:
     from oauth_service.users import add_user, create_password_link
     from revsync.accounts import find_account
@@ -598,6 +612,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     key = commands.add_parser("secret-key", help="print a new REVSYNC_SECRET_KEY (Fernet key)")
     key.set_defaults(func=_secret_key)
+
+    keys = commands.add_parser(
+        "keys", help="manage the keys that encrypt stored secrets",
+        description="Rotate without downtime: `revsync secret-key` makes NEW; set REVSYNC_SECRET_KEY=NEW,OLD "
+        "wherever revsync runs; `revsync keys rotate` re-encrypts every stored secret under NEW; then drop OLD.",
+    )
+    keys.add_argument("action", choices=["rotate"], help="re-encrypt every stored secret under the first key")
+    keys.set_defaults(func=_keys)
     return parser
 
 

@@ -214,6 +214,38 @@ def generate_key() -> str:
     return Fernet.generate_key().decode()
 
 
+def rotate_secrets(conn) -> int:
+    """Re-encrypt every stored secret (connections, pending OAuth states) under the first key of
+    `REVSYNC_SECRET_KEY`; returns the rows rewritten. The caller owns the transaction.
+
+    With no downtime: make a key (`revsync secret-key`), set `REVSYNC_SECRET_KEY=NEW,OLD` wherever
+    revsync runs (both decrypt, NEW encrypts), run this, then drop OLD. A secret that no configured
+    key decrypts is an error naming its row; nothing is rewritten then.
+    """
+    if not get_settings().secret_key:
+        raise RevsyncError(
+            "Rotating needs the keys in REVSYNC_SECRET_KEY: set it to NEW,OLD (NEW from `revsync secret-key`, OLD "
+            f"the current key, in {_key_file()}), restart what runs revsync, then rotate again."
+        )
+    cipher = _cipher()
+    rewritten = 0
+    with conn.cursor() as cur:
+        for table, key, column in (("app.api_connections", "connection_id", "secrets_encrypted"),
+                                   ("app.oauth_states", "state", "code_verifier_encrypted")):
+            cur.execute(f"select {key}, {column} from {table} where {column} is not null for update")
+            for row_id, token in cur.fetchall():
+                try:
+                    rotated = cipher.rotate(bytes(token))
+                except InvalidToken:
+                    raise RevsyncError(
+                        f"{table} row {row_id} cannot be decrypted with any key in REVSYNC_SECRET_KEY; add the key "
+                        "that encrypted it (after the new one) and rotate again."
+                    ) from None
+                cur.execute(f"update {table} set {column} = %s where {key} = %s", (rotated, row_id))
+                rewritten += 1
+    return rewritten
+
+
 # --- OAuth tokens: errors, grants and the token endpoints ----------------------------------------
 
 
