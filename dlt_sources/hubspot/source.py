@@ -53,9 +53,10 @@ TABLES: tuple[str, ...] = (*METADATA_TABLES, *OBJECTS)
 
 
 # The big tables are loaded with PostgreSQL's COPY (dlt's csv files) instead of INSERT statements:
-# measured, that halves the load step. csv cannot tell an empty string from a null, so only tables
-# whose rows never hold "" take it: object rows turn "" into None (objects._typed), and association
-# keys and id lists are never empty. The small metadata tables keep INSERT, which keeps "" as is.
+# measured, the load step takes about two thirds of the time (bench/README.md). csv cannot tell an
+# empty string from a null, so only tables whose rows never hold "" take it: object rows turn ""
+# into None (objects._typed), and association keys and id lists are never empty. The small
+# metadata tables keep INSERT, which keeps "" as is.
 COPY_TABLES = frozenset({"associations", *OBJECTS})
 
 
