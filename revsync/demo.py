@@ -92,7 +92,8 @@ def start_sandbox(children: Children, home: Path, env: dict[str, str], seed: int
 
 
 def connect_demo_account(url: str, sandbox_url: str) -> str:
-    """The demo account, its manager, and its HubSpot connection (token kept in the vault)."""
+    """The demo account, its manager, its reps (the portal's owners, so the dashboard has numbers),
+    and its HubSpot connection (token kept in the vault)."""
     hubspot = httpx.get(f"{sandbox_url}/_sandbox/accounts", timeout=10).raise_for_status().json()[0]["hubspot"]
     conn = psycopg2.connect(url)
     try:
@@ -109,6 +110,12 @@ def connect_demo_account(url: str, sandbox_url: str) -> str:
                 "on conflict (lower(email)) do nothing",
                 (account_id,),
             )
+            for owner in hubspot["owners"]:
+                cur.execute(
+                    "insert into app.users (account_id, email, display_name, role) values (%s, %s, %s, 'rep') "
+                    "on conflict (lower(email)) do nothing",
+                    (account_id, owner["email"], f"{owner['firstName']} {owner['lastName']}".strip() or None),
+                )
             store_connection(
                 conn, account_id=account_id, provider="hubspot", auth_type="private_app",
                 secrets={"access_token": hubspot["private_app_token"]},
