@@ -66,6 +66,8 @@ class OAuthRefused(RevsyncError):
 def begin(conn, config: WebConfig, *, provider: str, account_id: str, user_id: str, session_hash: str) -> str:
     """Store a fresh state for this session and return the URL to send the browser to."""
     app = oauth_app(config, provider)
+    if provider == "aircall":
+        raise RevsyncError("Aircall connects with an API ID and token: use the form on its card.")
     if app is None:
         raise RevsyncError(f"No {PROVIDER_NAMES.get(provider, provider)} OAuth app is configured for this "
                            f"deployment (set {provider.upper()}_CLIENT_ID and {provider.upper()}_CLIENT_SECRET).")

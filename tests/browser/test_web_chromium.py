@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from oauth_service.users import add_user
 from tests.web_support import PASSWORD, make_owners_reps, run_dbt, web_app_fixture  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -81,6 +82,28 @@ def test_manager_connects_syncs_reads_the_dashboard_and_disconnects(chromium, we
     assert int(page.get_by_test_id("total-dials").inner_text().replace(",", "")) == sum(dials)
     shot(page, "dashboard")
 
+    # One of those reps signs in: their own row only, and no integration controls.
+    top_rep = page.get_by_test_id("rep-row").first.locator("th").inner_text()
+    with web_app.db() as conn, conn.cursor() as cur:
+        cur.execute("select email from app.users where account_id = %s and display_name = %s",
+                    (web_app.people["manager_a"].account_id, top_rep))
+        email = cur.fetchone()[0]
+        add_user(conn, account_id=web_app.people["manager_a"].account_id, email=email, role="rep", password=PASSWORD)
+    rep_context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    rep_page = rep_context.new_page()
+    rep_page.goto(f"{web_app.url}/login")
+    rep_page.get_by_label("Email").fill(email)
+    rep_page.get_by_label("Password").fill(PASSWORD)
+    rep_page.get_by_role("button", name="Sign in").click()
+    expect(rep_page.get_by_role("heading", name="My numbers")).to_be_visible()
+    rep_page.get_by_label("Period", exact=True).select_option("90")
+    rep_page.get_by_role("button", name="Show").click()
+    expect(rep_page.get_by_test_id("rep-row")).to_have_count(1)
+    expect(rep_page.get_by_test_id("rep-row").locator("th")).to_have_text(top_rep)
+    expect(rep_page.get_by_role("link", name="Integrations")).to_have_count(0)
+    shot(rep_page, "rep-dashboard")
+    rep_context.close()
+
     page.get_by_role("link", name="Integrations").click()
     hubspot.get_by_role("button", name="Disconnect").click()
     expect(page.locator("#notice")).to_contain_text("HubSpot is disconnected")
@@ -108,7 +131,6 @@ def test_a_rep_sees_no_integration_controls(chromium, web_app):
     expect(page.get_by_role("heading", name="My numbers")).to_be_visible()
     expect(page.get_by_role("link", name="Integrations")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("Connect|Disconnect|Sync now"))).to_have_count(0)
-    shot(page, "rep-dashboard")
     response = page.goto(f"{web_app.url}/integrations")
     assert response.status == 403
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
