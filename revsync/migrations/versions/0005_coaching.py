@@ -10,8 +10,9 @@
 - `app.accounts.time_zone`: the IANA zone an account's days are counted in (rep_activity_daily).
 - `app.bi_logins`: which account each BI login (a PostgreSQL role, `revsync bi grant`) may read,
   and for a rep's login, which rep. `app.bi_login_account_id()` and `app.bi_login_rep_id()` answer
-  that for the current login; the row-level security policies on `analytics` call them. `revsync_bi_reader` is the group every BI login belongs to: it holds the
-  read grants on `analytics`. The earlier single login `revsync_bi`, which saw every account, is dropped.
+  that for the current login; the row-level security policies on `analytics` call them.
+  `revsync_bi_reader` is the group every BI login belongs to: it holds the read grants on
+  `analytics`. The earlier single login `revsync_bi`, which saw every account, is dropped.
 
 Revision ID: 0005
 Revises: 0004
