@@ -268,3 +268,16 @@ def test_users_add_prints_a_one_time_link_or_takes_a_password(web_app):
     assert other.returncode != 0 and "already belongs to the account" in other.stderr
     inline = revsync("users", "add", "--account", slug, "--email", email, "--role", "rep", "--password", "hunter22222")
     assert inline.returncode != 0 and "visible to other users" in inline.stderr
+
+
+def test_connect_fathom_with_oauth(web_app):
+    """Fathom's OAuth app (scope public_api, rotating refresh tokens) through the same connect flow."""
+    client = web_app.login("manager_a")
+    callback = consent(web_app, client, "allow", provider="fathom")
+    assert callback.status_code == 303, callback.text[:1000]
+    assert callback.headers["location"] == "/integrations?done=connected&provider=fathom#fathom"
+    entry = next(c for c in client.get("/api/connections").json() if c["provider"] == "fathom")
+    assert entry["status"] == "connected" and entry["auth_type"] == "oauth" and entry["scopes"] == ["public_api"]
+    with web_app.db() as conn:
+        secrets = load_connection(conn, web_app.people["manager_a"].account_id, "fathom").secrets
+    assert secrets["access_token"] not in client.get("/integrations").text
