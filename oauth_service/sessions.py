@@ -24,6 +24,7 @@ def create_session(conn, user_id: str, hours: float) -> str:
     """A new session for `user_id`; returns the cookie token (shown once, never stored)."""
     token = secrets.token_urlsafe(32)
     with conn.cursor() as cur:
+        cur.execute("delete from app.web_sessions where expires_at < now()")  # ended sessions, everyone's
         cur.execute(
             "insert into app.web_sessions (session_hash, user_id, csrf_token, expires_at) "
             "values (%s, %s, %s, now() + %s)",
