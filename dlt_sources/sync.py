@@ -136,3 +136,33 @@ def sync_accounts(provider: str, database_url: str, account_ids: Sequence[str], 
             if credentials is not None:
                 credentials.close()
     return outcomes
+
+
+def standalone_main(provider: str, modes: dict[str, str], argv: Sequence[str] | None = None) -> int:
+    """`python -m dlt_sources.<provider>`: the provider's sync without the rest of revsync's commands
+    (`revsync sync <provider>` runs the same code and has the friendlier options). `modes` maps each
+    mode flag the source offers besides incremental (`full`, `reconcile`) to its help."""
+    import argparse
+    import sys
+
+    from revsync.db import check_connection, database_url
+
+    parser = argparse.ArgumentParser(prog=f"python -m dlt_sources.{provider}",
+                                     description=f"Sync {PROVIDER_NAMES[provider]} for connected accounts.")
+    parser.add_argument("--account", action="append", help="revsync account id (default: every connected one)")
+    group = parser.add_mutually_exclusive_group()
+    for mode, help_text in modes.items():
+        group.add_argument(f"--{mode}", action="store_const", const=mode, dest="mode", help=help_text)
+    args = parser.parse_args(argv)
+    try:
+        url = database_url(start=True)
+        check_connection(url)
+        accounts = connected_accounts(url, provider, args.account)
+        outcomes = sync_accounts(provider, url, accounts, sync_options(provider, mode=args.mode or "incremental"),
+                                 progress=lambda message: print(message, file=sys.stderr))
+    except RevsyncError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for outcome in outcomes:
+        print(outcome.line())
+    return 1 if any(o.status == "failed" for o in outcomes) else 0

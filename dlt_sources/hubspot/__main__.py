@@ -1,39 +1,9 @@
-"""Run the HubSpot sync on its own: `python -m dlt_sources.hubspot [--account ID ...] [--full|--reconcile]`.
+"""Run the HubSpot sync on its own: `python -m dlt_sources.hubspot [--account ID ...] [--full|--reconcile]`."""
 
-The same code as `revsync sync hubspot` (which has the friendlier options); this entry point
-exists so the source runs without the rest of revsync's commands.
-"""
-
-import argparse
 import sys
 
-from dlt_sources.hubspot.pipeline import HubSpotSyncOptions
-from dlt_sources.sync import connected_accounts, sync_accounts
-from revsync.db import check_connection, database_url
-from revsync.errors import RevsyncError
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dlt_sources.hubspot", description=__doc__.splitlines()[0])
-    parser.add_argument("--account", action="append", help="revsync account id (default: every connected one)")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--full", action="store_const", const="full", dest="mode", help="re-read everything")
-    mode.add_argument("--reconcile", action="store_const", const="reconcile", dest="mode",
-                      help="re-read ids and associations; mark purged records deleted")
-    args = parser.parse_args(argv)
-    try:
-        url = database_url(start=True)
-        check_connection(url)
-        accounts = connected_accounts(url, "hubspot", args.account)
-        outcomes = sync_accounts("hubspot", url, accounts, HubSpotSyncOptions(mode=args.mode or "incremental"),
-                                 progress=lambda message: print(message, file=sys.stderr))
-    except RevsyncError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    for outcome in outcomes:
-        print(outcome.line())
-    return 1 if any(o.status == "failed" for o in outcomes) else 0
-
+from dlt_sources.sync import standalone_main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(standalone_main("hubspot", {"full": "re-read everything",
+                                         "reconcile": "re-read ids and associations; mark purged records deleted"}))

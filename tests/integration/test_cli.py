@@ -29,3 +29,12 @@ def test_secret_key_is_a_fernet_key():
     from cryptography.fernet import Fernet
 
     Fernet(revsync("secret-key").stdout.strip())
+
+
+def test_each_source_runs_on_its_own():
+    for provider, modes in {"hubspot": ("--full", "--reconcile"), "fathom": ("--full",),
+                            "aircall": ("--full",)}.items():
+        result = subprocess.run([sys.executable, "-m", f"dlt_sources.{provider}", "--help"], capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert all(mode in result.stdout for mode in modes), result.stdout
