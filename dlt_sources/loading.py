@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +106,40 @@ def one_sync_per_account(database_url: str, provider: str, account_id: str):
         yield
     finally:
         conn.close()  # ends the session, which releases the lock
+
+
+class ReadInLoads:
+    """One read of an account, loaded in parts of about `rows_per_load` rows.
+
+    `reader.batches()` yields `(table, rows)`; a reader that reads ahead (HubSpot's threads) keeps
+    reading while a part is normalized and loaded, so loading overlaps the API instead of waiting
+    for the whole read. The source decides what a part saves: HubSpot saves its bookmarks only
+    with the last part; Aircall, reading oldest first, saves how far each part read.
+    """
+
+    def __init__(self, reader: Any, rows_per_load: int):
+        self.reader, self.rows_per_load = reader, rows_per_load
+        self.finished = False
+        self._batches: Iterator | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._batches is not None
+
+    def part(self) -> Iterator:
+        if self._batches is None:
+            self._batches = self.reader.batches()  # starts reading on the first pull
+        rows = 0
+        for item in self._batches:
+            yield item
+            rows += len(item[1])
+            if rows >= self.rows_per_load:
+                return  # the reader stays open for the next part
+        self.finished = True
+
+    def close(self) -> None:
+        if self._batches is not None:
+            self._batches.close()
 
 
 def run_pipeline(pipeline: dlt.Pipeline, parts: Iterable[Any], database_url: str, dataset: str) -> None:

@@ -17,9 +17,9 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_sources.aircall.api import DEFAULT_RATE, AircallApi, SecretsSource
 from dlt_sources.aircall.reader import DEFAULT_LOOKBACK_SECONDS, MODES, CompanyReader, SyncPlan
-from dlt_sources.aircall.source import ReadInLoads, aircall_source
+from dlt_sources.aircall.source import aircall_source
 from dlt_sources.http import RetryPolicy
-from dlt_sources.loading import SyncResult, one_sync_per_account, our_error, pipeline_for, run_pipeline
+from dlt_sources.loading import ReadInLoads, SyncResult, one_sync_per_account, our_error, pipeline_for, run_pipeline
 
 if TYPE_CHECKING:
     from revsync.credentials import ConnectionCredentials

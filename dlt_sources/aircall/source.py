@@ -15,7 +15,7 @@ from typing import Any
 
 import dlt
 
-from dlt_sources.aircall.reader import CompanyReader
+from dlt_sources.loading import ReadInLoads
 
 _TIME = {"data_type": "timestamp", "timezone": True}
 _KEY_TEXT = {"data_type": "text", "nullable": False}
@@ -64,39 +64,6 @@ def table_hints(name: str) -> dict:
     key, shared = TABLE_SPECS[name]
     columns = {column: dict(hint) for column, hint in shared.items()}  # dlt writes into them
     return dlt.mark.make_hints(table_name=name, primary_key=list(key), write_disposition="merge", columns=columns)
-
-
-class ReadInLoads:
-    """One read of a company, loaded in parts of about `rows_per_load` rows.
-
-    Calls come oldest first, so each part saves the bookmark as far as it has read: a sync that
-    fails or is killed after some parts resumes from the last loaded one (minus the lookback),
-    instead of reading hours of a first sync again.
-    """
-
-    def __init__(self, reader: CompanyReader, rows_per_load: int):
-        self.reader, self.rows_per_load = reader, rows_per_load
-        self.finished = False
-        self._batches: Iterator | None = None
-
-    @property
-    def started(self) -> bool:
-        return self._batches is not None
-
-    def part(self) -> Iterator:
-        if self._batches is None:
-            self._batches = self.reader.batches()
-        rows = 0
-        for item in self._batches:
-            yield item
-            rows += len(item[1])
-            if rows >= self.rows_per_load:
-                return  # the reader stays open for the next part
-        self.finished = True
-
-    def close(self) -> None:
-        if self._batches is not None:
-            self._batches.close()
 
 
 @dlt.source(name="aircall", max_table_nesting=0)

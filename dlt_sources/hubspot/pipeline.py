@@ -21,8 +21,9 @@ from dlt_sources.http import RetryPolicy, TokenSource
 from dlt_sources.hubspot.api import DEFAULT_API_VERSION, DEFAULT_BURST, DEFAULT_SEARCH, HubSpotApi
 from dlt_sources.hubspot.objects import OBJECTS, with_extra_properties
 from dlt_sources.hubspot.reader import MODES, PortalReader, SyncPlan
-from dlt_sources.hubspot.source import ReadInLoads, hubspot_source
+from dlt_sources.hubspot.source import hubspot_source
 from dlt_sources.loading import (
+    ReadInLoads,
     SyncResult,
     load_lock,
     one_sync_per_account,

@@ -16,7 +16,7 @@ from typing import Any
 import dlt
 
 from dlt_sources.hubspot.objects import OBJECTS, ObjectSpec, column_hints
-from dlt_sources.hubspot.reader import PortalReader
+from dlt_sources.loading import ReadInLoads
 
 _TIMES = {"data_type": "timestamp", "timezone": True}
 _KEY = {"data_type": "text", "nullable": False}
@@ -70,36 +70,6 @@ def table_hints(name: str, specs: dict[str, ObjectSpec]) -> dict:
                                file_format="csv" if name in COPY_TABLES else None)
 
 
-class ReadInLoads:
-    """One read of a portal, loaded in parts of about `rows_per_load` rows.
-
-    The reader's threads keep reading (into their buffer) while a part is normalized and loaded,
-    so on a big first sync loading overlaps with the API instead of waiting for the whole read.
-    Bookmarks are saved only with the last part: a crash between parts leaves the old bookmarks,
-    and the rerun reads again what the loaded parts hold (merged, never duplicated).
-    """
-
-    def __init__(self, reader: PortalReader, rows_per_load: int):
-        self.reader, self.rows_per_load = reader, rows_per_load
-        self.finished = False
-        self._batches: Iterator | None = None
-
-    def part(self) -> Iterator:
-        if self._batches is None:
-            self._batches = self.reader.batches()  # starts reading on the first pull
-        rows = 0
-        for item in self._batches:
-            yield item
-            rows += len(item[1])
-            if rows >= self.rows_per_load:
-                return  # the reader stays open for the next part
-        self.finished = True
-
-    def close(self) -> None:
-        if self._batches is not None:
-            self._batches.close()
-
-
 @dlt.source(name="hubspot", max_table_nesting=0)
 def hubspot_source(read: ReadInLoads | None = None) -> Iterator:
     """The next part of one HubSpot portal's read (none: an empty source, for asset specs)."""
@@ -110,7 +80,7 @@ def hubspot_source(read: ReadInLoads | None = None) -> Iterator:
         state = dlt.current.source_state()
         bookmarks: dict[str, int] = state.setdefault("bookmarks", {})
         reader = read.reader
-        if read._batches is None:
+        if not read.started:
             reader.plan.bookmarks = dict(bookmarks)
         hinted: set[str] = set()
         for table, rows in read.part():
