@@ -173,6 +173,10 @@ def rate_limits(sizes: dict) -> dict:
         return {**runs, **{name: future.result() for name, future in waiting.items()}}
 
 
+# A first sync's floor: one call per full page (HubSpot lists 100 records, v1 engagements 250,
+# Aircall 50 calls, Fathom 10 meetings).
+FEWEST_CALLS_PER_1000 = {"hubspot date-based first": 10, "hubspot first (large)": 10, "hubspot v1 first": 4,
+                         "aircall first": 20, "fathom first": 100}
 HUBSPOT_TYPES = ("calls", "emails", "meetings", "notes", "tasks", "contacts", "companies", "deals")
 
 
@@ -249,10 +253,12 @@ def figures_table(report: dict) -> list[dict]:
             run["ceiling_records_per_second"], "ceiling records/s", lambda r: r >= 0.9)
         add(f"2. {path} 429 share", run["share_429"], "of requests", 0.01, "goal < 1%", lambda r: r < 1)
     for sync, groups in report["calls_per_1000"].items():
+        least = FEWEST_CALLS_PER_1000.get(sync)
         for group, value in groups.items():
             if group in ("api_calls", "changed") or value is None:
                 continue  # counts, or calls that fetched no records (owners, pipelines, properties)
-            add(f"3. {sync}: {group}", value, "calls/1,000 records", None, "")
+            add(f"3. {sync}: {group}", value, "calls/1,000 records", least,
+                "one call per full page" if least else "")
     large = report["large_portal"]
     full, changed, unchanged = large["large"], large["after_1_percent"], large["no_change"]
     n = f"{large['large']['engagements']:,} engagements"
