@@ -4,6 +4,7 @@ the batch."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -38,12 +39,14 @@ def connect(url: str, name: str, token: str, api_base: str) -> str:
     return account.slug
 
 
-def launch(slug: str, day: str, log) -> subprocess.Popen:
-    """Submit a run the way the daily schedule does; with the queued coordinator it waits in the queue."""
+def launch(slug: str, day: str, log, *, incremental: bool = True) -> subprocess.Popen:
+    """Submit a run the way the schedule (incremental) or a backfill (the day's window) does; with the
+    queued coordinator it waits in the queue."""
     tags = {"dagster/partition": f"{slug}|{day}", CONNECTION_TAG: f"hubspot:{slug}"}
+    config = {"ops": {"hubspot": {"config": INCREMENTAL if incremental else {"incremental": False}}}}
     return subprocess.Popen(
         [str(BIN / "dagster"), "job", "launch", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-j", "hubspot_sync_job",
-         "--config-json", json.dumps({"ops": {"hubspot": {"config": INCREMENTAL}}}), "--tags", json.dumps(tags)],
+         "--config-json", json.dumps(config), "--tags", json.dumps(tags)],
         cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -86,7 +89,9 @@ def test_the_daemon_runs_one_sync_per_account_at_a_time_then_dbt_once(environmen
     day = last_complete_day(datetime.now(UTC))
     started = time.time()
     with open(tmp_path / "launch.log", "w") as log:
-        launches = [launch(slug, day, log) for slug in (a, a, b)]
+        # Account a: its daily sync and a backfill of an earlier day, submitted together.
+        earlier = (datetime.fromisoformat(day) - timedelta(days=3)).date().isoformat()
+        launches = [launch(a, day, log), launch(a, earlier, log, incremental=False), launch(b, day, log)]
         for proc in launches:
             assert proc.wait(180) == 0, (tmp_path / "launch.log").read_text()[-3000:]
     with dg.DagsterInstance.get() as instance:
@@ -121,7 +126,8 @@ def test_the_daemon_runs_one_sync_per_account_at_a_time_then_dbt_once(environmen
                 os.killpg(daemon.pid, signal.SIGKILL)
                 daemon.wait()
             for child in children:
-                child.terminate()
+                with contextlib.suppress(psutil.NoSuchProcess):  # it may have stopped with the daemon
+                    child.terminate()
             for child in psutil.wait_procs(children, timeout=10)[1]:
                 child.kill()
             daemon_log.close()
