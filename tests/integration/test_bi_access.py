@@ -13,7 +13,7 @@ from tests.integration.test_dbt_models import Portals, run_dbt
 FORBIDDEN_READS = ("select * from raw_hubspot.calls", "select * from raw_hubspot._dlt_loads",
                    "select * from app.users", "select * from app.api_connections", "select * from app.bi_logins",
                    "select * from dagster.runs", "select * from staging.stg_hubspot__calls",
-                   "select * from intermediate.int_activities_unioned")
+                   "select * from intermediate.int_source_users_matched")
 # Marts where both accounts have rows once HubSpot is synced.
 SHARED = {"synced_activities", "rep_activity_daily", "integration_health", "integration_connections",
           "integration_sync_attempts", "unmatched_rep_emails", "synced_conversations"}

@@ -6,31 +6,49 @@
         on_schema_change='append_new_columns',
     )
 }}
--- depends_on: {{ ref('int_source_users_matched') }}
--- depends_on: {{ ref('stg_hubspot__call_dispositions') }}
-{#- One row per sales activity from any source. Incremental: each build merges the activities
-    whose rows or links were loaded since the last build, and those whose rep or outcome label
-    changed in between (a rep added, an owner's email or a disposition's label edited). #}
-with activities as (
+{#- One row per sales activity from any source: every HubSpot engagement and Aircall call, with
+    its rep, outcome label, associated records, and when revsync last loaded it.
 
-    select * from {{ ref('int_activities_unioned') }}
+    Incremental: each build reads only the source rows it must rebuild, before any join or
+    aggregation, and merges them: the records and links written by a load not yet built (one
+    committed after the last build, or still being written), and the activities whose rep or
+    outcome label changed in between (a rep added, an owner's email or a disposition's label
+    edited). Every other activity is built from rows already merged and unchanged since. -#}
+with users as (
 
-)
-
-{% if is_incremental() %}
-,
-
--- Loads commit in any order across accounts: look back a while past the newest one seen.
-watermark as (
-
-    select coalesce(max(synced_at), '-infinity') - interval '{{ var("incremental_lookback") }}' as synced_since from {{ this }}
+    select * from {{ ref('int_source_users_matched') }}
 
 ),
 
-current_reps as (
+dispositions as (
 
-    select account_id, source, source_user_id, rep_id, user_email
-    from {{ ref('int_source_users_matched') }}
+    select * from {{ ref('stg_hubspot__call_dispositions') }}
+
+),
+
+{% if is_incremental() %}
+-- Loads commit in any order across accounts: look back a while past the newest one seen.
+watermark as (
+
+    select coalesce(max(synced_at), '-infinity') - interval '{{ var("incremental_lookback") }}' as synced_since
+    from {{ this }}
+
+),
+
+-- Loads whose rows this table already holds as they are.
+built_loads as (
+
+    select load_id from {{ ref('stg_hubspot__loads') }} where loaded_at <= (select synced_since from watermark)
+    union all
+    select load_id from {{ ref('stg_aircall__loads') }} where loaded_at <= (select synced_since from watermark)
+
+),
+
+changed_links as (
+
+    select distinct account_id, from_type, from_id
+    from {{ ref('stg_hubspot__associations') }}
+    where load_id not in (select load_id from built_loads)
 
 ),
 
@@ -42,39 +60,283 @@ stale_reps as (
         from {{ this }}
         where source_owner_id is not null
     ) as built
-    left join current_reps
-        on current_reps.account_id = built.account_id
-        and current_reps.source = built.source
-        and current_reps.source_user_id = built.source_owner_id
-    where built.rep_id is distinct from current_reps.rep_id
-        or built.rep_email is distinct from current_reps.user_email
+    left join users
+        on users.account_id = built.account_id
+        and users.source = built.source
+        and users.source_user_id = built.source_owner_id
+    where built.rep_id is distinct from users.rep_id
+        or built.rep_email is distinct from users.user_email
 
 ),
 
 stale_outcomes as (
 
-    select built.account_id, built.source, built.source_outcome
+    select built.account_id, built.source_outcome
     from (
-        select distinct account_id, source, source_outcome, outcome
+        select distinct account_id, source_outcome, outcome
         from {{ this }}
         where source = 'hubspot' and activity_type = 'call' and source_outcome is not null
     ) as built
-    left join {{ ref('stg_hubspot__call_dispositions') }} as dispositions
+    left join dispositions
         on dispositions.account_id = built.account_id
         and dispositions.disposition_id = built.source_outcome
     where built.outcome is distinct from dispositions.disposition_label
 
+),
+{% endif %}
+
+calls as (
+
+    select
+        account_id,
+        'call' as activity_type,
+        call_id as source_record_id,
+        'phone' as channel,
+        called_at as occurred_at,
+        owner_id,
+        direction,
+        (duration_ms / 1000.0)::numeric(12, 3) as duration_seconds,
+        disposition_id as source_outcome,
+        title as subject,
+        created_at,
+        updated_at,
+        is_deleted,
+        load_id
+    from {{ ref('stg_hubspot__calls') }}
+    {{ rebuilt_activities_only('calls', 'call_id', 'disposition_id') }}
+
+),
+
+emails as (
+
+    select
+        account_id,
+        'email' as activity_type,
+        email_id as source_record_id,
+        'email' as channel,
+        sent_at as occurred_at,
+        owner_id,
+        case when direction in ('inbound', 'outbound') then direction end as direction,
+        null::numeric(12, 3) as duration_seconds,
+        email_status as source_outcome,
+        subject,
+        created_at,
+        updated_at,
+        is_deleted,
+        load_id
+    from {{ ref('stg_hubspot__emails') }}
+    {{ rebuilt_activities_only('emails', 'email_id') }}
+
+),
+
+meetings as (
+
+    select
+        account_id,
+        'meeting' as activity_type,
+        meeting_id as source_record_id,
+        {{ meeting_channel('location', 'external_url') }} as channel,
+        started_at as occurred_at,
+        owner_id,
+        null as direction,
+        extract(epoch from ended_at - started_at)::numeric(12, 3) as duration_seconds,
+        meeting_outcome as source_outcome,
+        title as subject,
+        created_at,
+        updated_at,
+        is_deleted,
+        load_id
+    from {{ ref('stg_hubspot__meetings') }}
+    {{ rebuilt_activities_only('meetings', 'meeting_id') }}
+
+),
+
+notes as (
+
+    select
+        account_id,
+        'note' as activity_type,
+        note_id as source_record_id,
+        null as channel,
+        noted_at as occurred_at,
+        owner_id,
+        null as direction,
+        null::numeric(12, 3) as duration_seconds,
+        null as source_outcome,
+        null as subject,
+        created_at,
+        updated_at,
+        is_deleted,
+        load_id
+    from {{ ref('stg_hubspot__notes') }}
+    {{ rebuilt_activities_only('notes', 'note_id') }}
+
+),
+
+tasks as (
+
+    select
+        account_id,
+        'task' as activity_type,
+        task_id as source_record_id,
+        case task_type when 'call' then 'phone' when 'email' then 'email' end as channel,
+        due_at as occurred_at,
+        owner_id,
+        null as direction,
+        null::numeric(12, 3) as duration_seconds,
+        task_status as source_outcome,
+        subject,
+        created_at,
+        updated_at,
+        is_deleted,
+        load_id
+    from {{ ref('stg_hubspot__tasks') }}
+    {{ rebuilt_activities_only('tasks', 'task_id') }}
+
+),
+
+engagements as (
+
+    select * from calls
+    union all select * from emails
+    union all select * from meetings
+    union all select * from notes
+    union all select * from tasks
+
+),
+
+-- The contacts, companies and deals each engagement is associated with, as sorted id arrays.
+links as (
+
+    select
+        account_id,
+        from_type,
+        from_id,
+        array_agg(to_id order by to_id::bigint) filter (where to_type = 'contacts') as contact_ids,
+        array_agg(to_id order by to_id::bigint) filter (where to_type = 'companies') as company_ids,
+        array_agg(to_id order by to_id::bigint) filter (where to_type = 'deals') as deal_ids,
+        max(load_id) as load_id
+    from {{ ref('stg_hubspot__associations') }}
+    where from_type in ('calls', 'emails', 'meetings', 'notes', 'tasks')
+    {%- if is_incremental() %}
+        and (account_id, from_type, from_id) in (
+            select account_id, activity_type || 's', source_record_id from engagements
+        )
+    {%- endif %}
+    group by account_id, from_type, from_id
+
+),
+
+loads as (
+
+    select * from {{ ref('stg_hubspot__loads') }}
+
+),
+
+hubspot_activities as (
+
+    select
+        'hubspot:' || md5(engagements.account_id::text || ':' || engagements.activity_type || ':'
+            || engagements.source_record_id) as activity_id,
+        engagements.account_id,
+        'hubspot' as source,
+        engagements.activity_type,
+        engagements.channel,
+        engagements.occurred_at,
+        users.rep_id,
+        users.user_email as rep_email,
+        engagements.owner_id as source_owner_id,
+        engagements.direction,
+        engagements.duration_seconds,
+        -- Calls: the portal's own label for the disposition id (custom outcomes included).
+        case
+            when engagements.activity_type = 'call' then dispositions.disposition_label
+            else engagements.source_outcome
+        end as outcome,
+        engagements.source_outcome,
+        case
+            when engagements.activity_type = 'call'
+                then coalesce(lower(dispositions.disposition_label) in (
+                    {%- for label in var('connected_call_outcomes') %}
+                    lower('{{ label }}'){{ ',' if not loop.last }}
+                    {%- endfor %}
+                ), false)
+        end as is_connected,
+        engagements.subject,
+        coalesce(links.contact_ids, '{}') as contact_ids,
+        coalesce(links.company_ids, '{}') as company_ids,
+        coalesce(links.deal_ids, '{}') as deal_ids,
+        engagements.source_record_id,
+        engagements.created_at as source_created_at,
+        engagements.updated_at as source_updated_at,
+        greatest(record_load.loaded_at, links_load.loaded_at) as synced_at,
+        engagements.is_deleted
+    from engagements
+    -- A row whose load is still being written has no loaded_at yet: synced_at stays null.
+    left join loads as record_load
+        on record_load.load_id = engagements.load_id
+    left join links
+        on links.account_id = engagements.account_id
+        and links.from_type = engagements.activity_type || 's'
+        and links.from_id = engagements.source_record_id
+    left join loads as links_load
+        on links_load.load_id = links.load_id
+    left join dispositions
+        on engagements.activity_type = 'call'
+        and dispositions.account_id = engagements.account_id
+        and dispositions.disposition_id = engagements.source_outcome
+    left join users
+        on users.source = 'hubspot'
+        and users.account_id = engagements.account_id
+        and users.source_user_id = engagements.owner_id
+
+),
+
+aircall_activities as (
+
+    select
+        'aircall:' || md5(calls.account_id::text || ':call:' || calls.call_id) as activity_id,
+        calls.account_id,
+        'aircall' as source,
+        'call' as activity_type,
+        'phone' as channel,
+        calls.started_at as occurred_at,
+        users.rep_id,
+        users.user_email as rep_email,
+        calls.user_id as source_owner_id,
+        calls.direction,
+        calls.duration_seconds::numeric(12, 3) as duration_seconds,
+        -- Aircall has no outcome field: answered, voicemail, or why the call was missed.
+        case
+            when calls.is_answered then 'answered'
+            when calls.has_voicemail then 'voicemail'
+            else coalesce(calls.missed_call_reason, 'not_answered')
+        end as outcome,
+        null as source_outcome,
+        calls.is_answered as is_connected,
+        null as subject,
+        case when calls.contact_id is not null then array[calls.contact_id] else '{}' end as contact_ids,
+        '{}'::text[] as company_ids,
+        '{}'::text[] as deal_ids,
+        calls.call_id as source_record_id,
+        calls.started_at as source_created_at,
+        null::timestamptz as source_updated_at,
+        loads.loaded_at as synced_at,
+        false as is_deleted
+    from {{ ref('stg_aircall__calls') }} as calls
+    left join {{ ref('stg_aircall__loads') }} as loads
+        on loads.load_id = calls.load_id
+    left join users
+        on users.source = 'aircall'
+        and users.account_id = calls.account_id
+        and users.source_user_id = calls.user_id
+    {%- if is_incremental() %}
+    where calls.load_id not in (select load_id from built_loads)
+        or (calls.account_id, 'aircall', calls.user_id) in (select * from stale_reps)
+    {%- endif %}
+
 )
 
-select activities.*
-from activities
-where activities.synced_at is null
-    or activities.synced_at > (select synced_since from watermark)
-    or (activities.account_id, activities.source, activities.source_owner_id) in (select * from stale_reps)
-    or (activities.account_id, activities.source, activities.source_outcome) in (select * from stale_outcomes)
-
-{% else %}
-
-select * from activities
-
-{% endif %}
+select * from hubspot_activities
+union all
+select * from aircall_activities
