@@ -83,7 +83,8 @@ def loader_overhead(engagements: int, stem: str) -> dict:
                                                                                      sandbox.token()),
                                  options, pipelines_dir=str(home / "dlt"), progress=lambda message: None)
         sync_s = time.perf_counter() - started
-        dbt_s = run_dbt(environment.env, home / "dbt", "build")
+        dbt = run_dbt(environment.env, home / "dbt", "build")
+        dbt_s = dbt["seconds"]
     n = records(result.rows)
     phases = {step: round(steps.seconds[step], 1) for step in StepTimer.STEPS}
     slowest = max(phases, key=phases.get)
@@ -93,7 +94,7 @@ def loader_overhead(engagements: int, stem: str) -> dict:
         "engagements": engagements, "records": n, "rows_loaded": sum(result.rows.values()),
         "api_calls": result.api_calls, "sync_seconds": round(sync_s, 1), "read_seconds": round(result.read_seconds, 1),
         "phases_seconds": {**phases, "dbt": round(dbt_s, 1)}, "slowest_step": slowest,
-        "profile": f"{stem}-profile.html",
+        "profile": f"{stem}-profile.html", "dbt_build": dbt,
         "extract_load_records_per_second": round(n / sync_s),
         "end_to_end_records_per_second": round(n / (sync_s + dbt_s)),
         "sandbox_read": {"records": sum(counts.values()), "requests": requests, "seconds": round(read_s, 1),
@@ -150,8 +151,9 @@ def large_portal(large: int, small: int) -> dict:
             unchanged = child_sync(url, sandbox, account_id, home / "large")
     return {"small": {"engagements": small, **first_small}, "large": {"engagements": large, **first},
             "changes": changes["changes"]["account-1"]["hubspot"], "after_1_percent": changed,
-            "no_change": unchanged, "dbt": {"full_refresh_seconds": round(dbt_full, 1),
-                                            "incremental_seconds": round(dbt_incremental, 1)}}
+            "no_change": unchanged, "dbt": {"full_refresh_seconds": dbt_full["seconds"],
+                                            "incremental_seconds": dbt_incremental["seconds"],
+                                            "builds": {"full refresh": dbt_full, "incremental": dbt_incremental}}}
 
 
 def rate_limits(sizes: dict) -> dict:
@@ -309,6 +311,11 @@ def markdown(report: dict) -> str:
         lines.append(f"| {row['figure']} | {number(row['value'])} | {row['unit']} | {reference} | "
                      f"{number(row['ratio'])} | {goal} | {number(row['previous'])} | {number(row['change'])} |")
     loader = report["loader"]
+    builds = {"loader": loader.get("dbt_build", {"ok": True}), **report["large_portal"]["dbt"].get("builds", {})}
+    for name, build in builds.items():
+        if not build["ok"]:
+            lines += ["", f"**dbt build ({name}) had failures** (its seconds still count every node it ran): "
+                      + "; ".join(build["failures"])]
     lines += ["", f"Slowest step of the loader: {loader['slowest_step']} (profile: {loader['profile']}); "
                   f"reading the API took {loader['read_seconds']} s of the {loader['sync_seconds']} s sync, "
                   "overlapping the steps."]

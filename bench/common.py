@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -133,8 +134,9 @@ class StepTimer:
             setattr(dlt.Pipeline, step, original)
 
 
-def run_dbt(env: dict[str, str], target: Path, *args: str) -> float:
-    """`dbt <args>` on the project into the benchmark's database; returns its seconds."""
+def run_dbt(env: dict[str, str], target: Path, *args: str) -> dict:
+    """`dbt <args>` on the project into the benchmark's database: its seconds, and the summary and
+    failures when a node failed (the build still ran the rest; its time is still measured)."""
     dbt = Path(sys.executable).parent / "dbt"
     project = PROJECT / "dbt_project"
     started = time.perf_counter()
@@ -143,9 +145,15 @@ def run_dbt(env: dict[str, str], target: Path, *args: str) -> float:
          "--target-path", str(target), "--log-path", str(target)],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=3600,
     )
-    if result.returncode != 0:
+    seconds = round(time.perf_counter() - started, 1)
+    if result.returncode == 0:
+        return {"seconds": seconds, "ok": True}
+    lines = [line for line in result.stdout.splitlines() if "Failure in" in line or "Error in" in line
+             or line.strip().startswith("Done.")]
+    if not lines:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}{result.stderr[-2000:]}")
-    return time.perf_counter() - started
+    return {"seconds": seconds, "ok": False, "failures": [re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
+                                                          for line in lines]}
 
 
 class TreePeakRss:
