@@ -82,6 +82,41 @@ def prepare_dbt(env: dict[str, str]) -> None:
         raise RevsyncError(f"dbt parse failed:\n{(result.stdout + result.stderr).strip()[-3000:]}")
 
 
+def create_missing_staging_views(url: str, env: dict[str, str]) -> list[str]:
+    """Build the dbt staging views the database lacks; returns their names.
+
+    Every intermediate model reads the staging of all three providers, and a staging view over a
+    raw table that was never loaded is an empty, typed view (the `source_columns` macro). Dagster
+    builds only the models a sync affected, so without this a HubSpot-only install would fail on
+    `stg_aircall__*` never having been built. Only missing views are built: replacing an existing
+    one would drop the views that depend on it.
+    """
+    import json
+
+    import psycopg2
+
+    project = PROJECT_ROOT / "dbt_project"
+    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    staging = {node["name"]: (node["schema"], node.get("alias") or node["name"])
+               for node in manifest["nodes"].values()
+               if node["resource_type"] == "model" and node["fqn"][1:2] == ["staging"]}
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("select table_schema, table_name from information_schema.tables")
+        existing = set(cur.fetchall())
+    conn.close()
+    missing = sorted(name for name, relation in staging.items() if relation not in existing)
+    if missing:
+        dbt = Path(sys.executable).parent / "dbt"
+        result = subprocess.run(
+            [str(dbt), "run", "--quiet", "--project-dir", str(project), "--profiles-dir", str(project),
+             "--select", *missing], env={**os.environ, **env}, capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            output = (result.stdout + result.stderr).strip()[-3000:]
+            raise RevsyncError(f"dbt could not build the staging views:\n{output}")
+    return missing
+
+
 def setup(log=print) -> Environment:
     url = database_url(start=True)
     check_connection(url)
@@ -89,4 +124,7 @@ def setup(log=print) -> Environment:
     log(f"database ready, app schema at revision {revision}")
     env = process_env(url)
     prepare_dbt(env)
+    built = create_missing_staging_views(url, env)
+    if built:
+        log(f"built {len(built)} dbt staging view(s) the database lacked")
     return Environment(database_url=url, env=env)
