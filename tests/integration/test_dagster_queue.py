@@ -137,8 +137,8 @@ def test_the_daemon_runs_one_sync_per_account_at_a_time_then_dbt_once(environmen
         assert first.end_time <= second.start_time or second.end_time <= first.start_time  # never overlapping
         other = next(r for r in syncs if r.dagster_run.tags[CONNECTION_TAG] == f"hubspot:{b}")
         assert other.start_time < first.end_time and first.start_time < other.end_time  # accounts in parallel
-        # One dbt build, after the whole batch. Whether dbt itself succeeds is the dbt tests' business.
+        # One dbt build, after the whole batch, and it succeeds although only HubSpot ever synced.
         assert len(builds) == 1
         assert builds[0].start_time >= max(r.end_time for r in syncs)
-        print(f"3 syncs queued to dbt done: {builds[0].end_time - started:.1f} s; dbt run "
-              f"{builds[0].dagster_run.status.value}: {failures(instance, builds[0])}")
+        print(f"3 syncs queued to dbt done: {builds[0].end_time - started:.1f} s")
+        assert builds[0].dagster_run.status == dg.DagsterRunStatus.SUCCESS, failures(instance, builds[0])
