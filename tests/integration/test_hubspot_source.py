@@ -215,3 +215,17 @@ def test_a_read_in_parts_keeps_the_old_bookmarks_until_its_last_part(portals):
     assert not any("/search" in endpoint for endpoint in result.calls_by_endpoint), result.calls_by_endpoint
     assert_equals_truth(portals.url, account_id, portals.truth("account-2"))
     assert duplicate_keys(portals.url) == 0
+
+
+def test_a_sync_from_a_fresh_working_folder_resumes_rather_than_reloads(portals, tmp_path):
+    """As a new pod would: no local dlt folder at all. The bookmarks come back from PostgreSQL, so
+    the sync reads only changes (search, or v1's modified/after), never the full lists again."""
+    portals.sync("account-1")  # bookmarks in the database
+    account_id, token = portals.accounts["account-1"]
+    result = sync_portal(portals.url, portals.sandbox.url, StaticToken(account_id, "hubspot", token),
+                         HubSpotSyncOptions(search=(1000, 1.0), use_v1_engagements=portals.v1),
+                         pipelines_dir=str(tmp_path / "fresh-pod"))
+    # A reload would list without searching, and count every record as new.
+    assert any("/search" in endpoint for endpoint in result.calls_by_endpoint), result.calls_by_endpoint
+    assert sum(result.changed.values()) == 0, result.changed
+    portals.assert_equal("account-1")
