@@ -220,3 +220,22 @@ def test_an_incremental_build_equals_a_full_refresh(environment, portals, built,
     assert gained and all(row[1] is not None for row in gained)
     assert any(row[2] == "Voicemail left" for row in after)
     assert not any(row[2] == "Left voicemail" for row in after)
+
+
+def test_source_freshness_reports_a_raw_table_never_loaded_without_failing(built, tmp_path):
+    # Only HubSpot was synced here: raw_aircall.call_transcriptions does not exist.
+    target = tmp_path / "freshness"
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [str(dbt), "source", "freshness", "--select", "source:hubspot.calls", "source:aircall.call_transcriptions",
+         "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT), "--target-path", str(target),
+         "--log-path", str(target)],
+        env=os.environ.copy(), capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    statuses = {r["unique_id"].split(".", 2)[-1]: (r["status"], r["max_loaded_at"])
+                for r in json.loads((target / "sources.json").read_text())["results"]}
+    assert statuses["hubspot.calls"][0] == "pass"
+    # Never loaded: no load time, and a warning (the add-on may never be bought), not an error.
+    assert statuses["aircall.call_transcriptions"][0] == "warn"
+    assert statuses["aircall.call_transcriptions"][1].startswith("0001-01-01")
