@@ -58,7 +58,7 @@ NOT_RECORDS = {"associations", "owners", "deal_pipelines", "deal_stages", "call_
 # and the burst does not flatter the share of the ceiling.
 FULL = {"engagements": 200_000, "large": 1_000_000, "small": 100_000, "hubspot_limited": 40_000,
         "aircall_calls": 6_000, "fathom_meetings": 1_200}
-QUICK = {"engagements": 20_000, "large": 40_000, "small": 4_000, "hubspot_limited": 3_000,
+QUICK = {"engagements": 10_000, "large": 20_000, "small": 2_000, "hubspot_limited": 3_000,
          "aircall_calls": 3_000, "fathom_meetings": 600}
 
 
