@@ -7,7 +7,9 @@ Events, by the phase they fall in:
 - `normalize`: the n-th chunk of extracted rows dlt normalizes;
 - `normalized`: right after the n-th load package is normalized, before it is loaded;
 - `sql`: just before the n-th SQL statement dlt sends to PostgreSQL (restoring state, creating
-  tables, copying rows, merging, committing state);
+  tables, inserting rows, merging, committing state);
+- `copy`: just before the n-th COPY job (a table's rows loaded from a csv file) runs;
+- `copied`: right after the n-th COPY job ran, before dlt notes it as done;
 - `dbt`: right after the n-th dbt node (model or test) finishes, for `dbt build` (give the dbt
   arguments after `--` instead of revsync's and use the event `dbt`).
 
@@ -81,6 +83,10 @@ def main(argv: list[str]) -> int:
         from dlt.normalize.normalize import Normalize
 
         _after(Normalize, "spool_schema_files", hit)
+    elif event in ("copy", "copied"):
+        from dlt.destinations.impl.postgres.postgres import PostgresCsvCopyJob
+
+        (_before if event == "copy" else _after)(PostgresCsvCopyJob, "run", hit)
     elif event == "sql":
         from dlt.destinations.impl.postgres.sql_client import Psycopg2SqlClient
 

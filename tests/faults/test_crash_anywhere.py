@@ -29,9 +29,11 @@ from tests.support import get_json
 
 SEED = 20261130
 # Ranges of n per event that a first sync of this portal reaches: it receives 23 responses,
-# normalizes 14 chunks into one package and sends 43 SQL statements through dlt.
-RANGES = {"response": (1, 23), "normalize": (1, 14), "normalized": (1, 1), "sql": (1, 43)}
-COUNTS = {"response": 5, "normalize": 4, "normalized": 1, "sql": 10}
+# normalizes 14 chunks into one package, runs 9 COPY jobs and sends at least 26 other SQL
+# statements through dlt (34 into an empty database).
+RANGES = {"response": (1, 23), "normalize": (1, 14), "normalized": (1, 1), "copy": (1, 9), "copied": (1, 9),
+          "sql": (1, 26)}
+COUNTS = {"response": 4, "normalize": 3, "normalized": 1, "copy": 3, "copied": 3, "sql": 8}
 
 
 def points() -> list[tuple[str, int]]:
