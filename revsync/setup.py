@@ -82,14 +82,14 @@ def prepare_dbt(env: dict[str, str]) -> None:
         raise RevsyncError(f"dbt parse failed:\n{(result.stdout + result.stderr).strip()[-3000:]}")
 
 
-def create_missing_staging_views(url: str, env: dict[str, str]) -> list[str]:
-    """Build the dbt staging views the database lacks; returns their names.
+def create_missing_models(url: str, env: dict[str, str]) -> list[str]:
+    """Build the dbt models the database lacks; returns their names.
 
-    Every intermediate model reads the staging of all three providers, and a staging view over a
-    raw table that was never loaded is an empty, typed view (the `source_columns` macro). Dagster
-    builds only the models a sync affected, so without this a HubSpot-only install would fail on
-    `stg_aircall__*` never having been built. Only missing views are built: replacing an existing
-    one would drop the views that depend on it.
+    Models read the staging of all three providers and app tables, and a staging view over a raw
+    table that was never loaded is an empty, typed view (the `source_columns` macro). Dagster
+    builds only the models a sync affected, so without this a fresh install fails on a relation
+    that no sync affects (`stg_aircall__*` after a HubSpot sync, `integration_health`'s inputs).
+    Only missing models are built: replacing an existing view would drop the views on top of it.
     """
     import json
 
@@ -97,14 +97,13 @@ def create_missing_staging_views(url: str, env: dict[str, str]) -> list[str]:
 
     project = PROJECT_ROOT / "dbt_project"
     manifest = json.loads((project / "target" / "manifest.json").read_text())
-    staging = {node["name"]: (node["schema"], node.get("alias") or node["name"])
-               for node in manifest["nodes"].values()
-               if node["resource_type"] == "model" and node["fqn"][1:2] == ["staging"]}
+    models = {node["name"]: (node["schema"], node.get("alias") or node["name"])
+              for node in manifest["nodes"].values() if node["resource_type"] == "model"}
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("select table_schema, table_name from information_schema.tables")
         existing = set(cur.fetchall())
     conn.close()
-    missing = sorted(name for name, relation in staging.items() if relation not in existing)
+    missing = sorted(name for name, relation in models.items() if relation not in existing)
     if missing:
         dbt = Path(sys.executable).parent / "dbt"
         result = subprocess.run(
@@ -113,7 +112,7 @@ def create_missing_staging_views(url: str, env: dict[str, str]) -> list[str]:
         )
         if result.returncode != 0:
             output = (result.stdout + result.stderr).strip()[-3000:]
-            raise RevsyncError(f"dbt could not build the staging views:\n{output}")
+            raise RevsyncError(f"dbt could not build the models the database lacks:\n{output}")
     return missing
 
 
@@ -124,7 +123,7 @@ def setup(log=print) -> Environment:
     log(f"database ready, app schema at revision {revision}")
     env = process_env(url)
     prepare_dbt(env)
-    built = create_missing_staging_views(url, env)
+    built = create_missing_models(url, env)
     if built:
-        log(f"built {len(built)} dbt staging view(s) the database lacked")
+        log(f"built {len(built)} dbt model(s) the database lacked")
     return Environment(database_url=url, env=env)

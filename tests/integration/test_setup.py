@@ -1,21 +1,21 @@
-"""`revsync setup` leaves a database every dbt model can build on, before any provider synced."""
+"""`revsync setup` leaves a database where every dbt model exists, before any provider synced."""
 
 import json
 
 import psycopg2
 
 from revsync.paths import PROJECT_ROOT
-from revsync.setup import create_missing_staging_views
+from revsync.setup import create_missing_models
 
 
-def test_every_staging_view_exists_after_setup(environment):
+def test_every_model_exists_after_setup(environment):
     manifest = json.loads((PROJECT_ROOT / "dbt_project" / "target" / "manifest.json").read_text())
     staging = {(n["schema"], n.get("alias") or n["name"]) for n in manifest["nodes"].values()
-               if n["resource_type"] == "model" and n["fqn"][1:2] == ["staging"]}
-    assert {name for _, name in staging} >= {"stg_hubspot__calls", "stg_fathom__meetings", "stg_aircall__calls"}
+               if n["resource_type"] == "model"}
+    assert {name for _, name in staging} >= {"stg_aircall__calls", "integration_health", "synced_activities"}
     with psycopg2.connect(environment.database_url) as conn, conn.cursor() as cur:
         cur.execute("select table_schema, table_name from information_schema.tables")
         existing = set(cur.fetchall())
     conn.close()
     assert staging <= existing, sorted(staging - existing)
-    assert create_missing_staging_views(environment.database_url, environment.env) == []  # nothing left to build
+    assert create_missing_models(environment.database_url, environment.env) == []  # nothing left to build
