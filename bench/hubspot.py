@@ -73,6 +73,8 @@ def main(argv=None) -> int:
     parser.add_argument("--latency-ms", type=int, default=150)
     parser.add_argument("--jitter-ms", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="20,000 engagements (a few minutes)")
+    parser.add_argument("--path", choices=("both", "date-based", "v1"), default="both",
+                        help="which read path to measure (default: both, one after the other)")
     args = parser.parse_args(argv)
     engagements = 20_000 if args.quick else args.engagements
 
@@ -88,7 +90,7 @@ def main(argv=None) -> int:
     try:
         environment = setup(log=lambda *_: None)
         runs = [run_one(environment.database_url, home, engagements, args.latency_ms, args.jitter_ms, v1)
-                for v1 in (False, True)]
+                for v1 in (False, True) if args.path in ("both", "v1" if v1 else "date-based")]
     finally:
         server = EmbeddedPostgres()
         if server.is_initialized() and server.running_pid():
