@@ -7,7 +7,9 @@ import shutil
 import pytest
 
 
-@pytest.fixture(scope="session")
+# Module scope: while Playwright's sync API is open, its event loop runs in the main thread, and
+# code that calls asyncio.run() later in the session (Dagster's automation evaluation) would fail.
+@pytest.fixture(scope="module")
 def chromium():
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:

@@ -44,8 +44,10 @@ def synced(environment, tmp_path_factory):
             # Fathom's recorders as reps, their emails in another case than Fathom's.
             for email in get_json(f"{sandbox.url}/_sandbox/truth")["accounts"][portal["key"]]["fathom"]["meetings"][
                     "by_recorder"]:
-                cur.execute("insert into app.users (account_id, email, role) values (%s, %s, 'rep')",
-                            (account_id, email.swapcase()))
+                # Emails are unique across accounts: a user an earlier test made moves to this account.
+                cur.execute("insert into app.users (account_id, email, role) values (%s, %s, 'rep') "
+                            "on conflict ((lower(email))) do update set account_id = excluded.account_id, "
+                            "role = 'rep'", (account_id, email.swapcase()))
         pipelines = str(tmp_path_factory.mktemp("dlt"))
         for provider in ("hubspot", "fathom", "aircall"):
             outcomes = sync_accounts(provider, url, [account_id], sync_options(provider), pipelines_dir=pipelines)
