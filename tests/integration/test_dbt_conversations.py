@@ -68,10 +68,10 @@ def test_conversations_and_segments_equal_the_sandbox(environment, synced):
                  "from analytics.synced_conversations where account_id = %s and source = 'fathom'", (account_id,))
     count, with_rep, video = rows[0]
     assert count == meetings["count"] and with_rep == count and video > count / 2
-    per_rep = dict(query(url, "select u.email, count(*) from analytics.synced_conversations c "
+    per_rep = dict(query(url, "select lower(u.email), count(*) from analytics.synced_conversations c "
                          "join app.users u on u.user_id = c.rep_id where c.account_id = %s and c.source = 'fathom' "
                          "group by 1", (account_id,)))
-    assert {email.swapcase(): n for email, n in meetings["by_recorder"].items()} == per_rep
+    assert {email.lower(): n for email, n in meetings["by_recorder"].items()} == per_rep
     segments = query(url, "select count(*) from analytics.conversation_transcript_segments s "
                      "join analytics.synced_conversations c using (conversation_id) "
                      "where c.account_id = %s and c.source = 'fathom'", (account_id,))
