@@ -5,15 +5,20 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test test-long lint bench clean db-start db-stop
+.PHONY: help install lock demo test test-long lint bench clean db-start db-stop
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(INSTALLED): pyproject.toml scripts/install.sh
+$(INSTALLED): pyproject.toml requirements.lock scripts/install.sh
 	@flock .install.lock scripts/install.sh $(PYTHON) $(VENV)
 
-install: $(INSTALLED)  ## create .venv and install revsync with its pinned dependencies
+install: $(INSTALLED)  ## create .venv and install revsync with the locked dependency tree (requirements.lock)
+
+lock: install  ## re-resolve requirements.lock from pyproject.toml (every package pinned, with hashes)
+	@$(VENV)/bin/uv pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --output-file requirements.lock
+	@echo "requirements.lock refreshed; the next make target installs it"
 
 demo: install  ## database, sandbox, demo account, first sync, Dagster UI (Ctrl-C stops all)
 	@$(VENV)/bin/revsync demo
