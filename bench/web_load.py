@@ -4,10 +4,11 @@
 
 A throwaway embedded PostgreSQL, one sandbox portal synced once and modelled by dbt (so the
 dashboard has numbers), `--users` managers of that account, and `revsync web` in its own process.
-Each user signs in, then loops over the integrations page, the dashboard, and the API's
-connections, rep metrics and sync log, signing out and in again every 25 requests; `--think-ms`
-is the pause between requests (0: back to back, the worst case). Reports p50, p95, p99 and
-errors per kind (login, page, api) and requests/s. Writes
+Each user signs in (opening the sign-in page for its form token, then posting the form), then
+loops over the integrations page, the dashboard, and the API's connections, rep metrics and sync
+log, signing out and in again every 25 requests; `--think-ms` is the pause between requests (0:
+back to back, the worst case). Reports p50, p95, p99 and errors per kind (login_form, login,
+logout, page, api) and requests/s. Writes
 bench/results/web-load-<date>-<commit>-think<ms>ms.json and .md (and prints the table).
 """
 
@@ -36,6 +37,7 @@ PASSWORD = secrets.token_urlsafe(12)  # the load test's users' password, new eac
 PAGES = ("/integrations", "/dashboard")
 API = ("/api/connections", "/api/reps/metrics", "/api/sync-log")
 RELOGIN_EVERY = 25
+CSRF_MARKER = 'name="csrf_token" value="'
 
 
 def commit() -> str:
@@ -49,6 +51,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def csrf_in(html: str) -> str:
+    """The CSRF token of the page's first form ('' when it has none)."""
+    return html.split(CSRF_MARKER, 1)[1].split('"', 1)[0] if CSRF_MARKER in html else ""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -112,8 +119,10 @@ async def user(number: int, base: str, until: float, think: float, samples: dict
             return response
 
         async def login() -> None:
+            form = await timed("login_form", "GET", "/login", 200)
             await timed("login", "POST", "/login", 303,
-                        data={"email": f"manager{number}@load.example", "password": PASSWORD})
+                        data={"email": f"manager{number}@load.example", "password": PASSWORD,
+                              "csrf_token": csrf_in(form.text) if form is not None else ""})
 
         await login()
         step = 0
@@ -123,10 +132,8 @@ async def user(number: int, base: str, until: float, think: float, samples: dict
             step += 1
             if step % RELOGIN_EVERY == 0:
                 page = await timed("page", "GET", "/dashboard", 200)
-                marker = 'name="csrf_token" value="'
-                if page is not None and marker in page.text:
-                    csrf = page.text.split(marker, 1)[1].split('"', 1)[0]
-                    await timed("logout", "POST", "/logout", 303, data={"csrf_token": csrf})
+                if page is not None and CSRF_MARKER in page.text:
+                    await timed("logout", "POST", "/logout", 303, data={"csrf_token": csrf_in(page.text)})
                 await login()
             if think:
                 await asyncio.sleep(think)
@@ -192,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(home, ignore_errors=True)
 
     kinds = {}
-    for kind in ("login", "logout", "page", "api"):
+    for kind in ("login_form", "login", "logout", "page", "api"):
         values = samples.get(kind, [])
         kinds[kind] = {
             "requests": len(values), "errors": len(errors.get(kind, [])),

@@ -9,6 +9,7 @@ is scoped by the signed-in user's account, so no id in a URL reaches another acc
 import hmac
 import importlib.util
 import logging
+import secrets
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -54,6 +55,8 @@ NOTICES = {
     "auto_off": "Auto-sync is off for {name}: it syncs only when you click Sync now.",
     "password_set": "Your password is set. Sign in with it.",
 }
+# A pre-session form (sign in, set password) posted without this browser's form token.
+FORM_EXPIRED = "This form expired or came from another site. Try again on this page."
 
 
 def safe_next(target: str | None) -> str:
@@ -200,6 +203,10 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
     templates.env.globals.update(provider_names=PROVIDER_NAMES)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     cookie_name = "__Host-revsync_session" if config.secure_cookies else "revsync_session"
+    # Forms shown before a session exists (sign in, set password) are bound to this browser by a
+    # random token in a cookie of its own, posted back in the form (double submit): another site
+    # can make a browser post the form but can neither read nor set the cookie.
+    form_cookie_name = "__Host-revsync_form" if config.secure_cookies else "revsync_form"
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -249,6 +256,25 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
         if not hmac.compare_digest(session.csrf_token.encode(), (token or "").encode()):
             raise HTTPException(403, "This form expired or came from elsewhere. Reload the page and try again.")
 
+    def form_token(request: Request) -> str:
+        """The browser's pre-session form token: its cookie's, or a new one."""
+        token = request.cookies.get(form_cookie_name) or ""
+        return token if 32 <= len(token) <= 64 else secrets.token_urlsafe(32)
+
+    def form_token_matches(request: Request, posted: str) -> bool:
+        cookie = request.cookies.get(form_cookie_name) or ""
+        return bool(cookie) and hmac.compare_digest(cookie.encode(), (posted or "").encode())
+
+    def render_form(request: Request, name: str, status_code: int = 200, headers: dict[str, str] | None = None,
+                    **context):
+        """A pre-session form page carrying the browser's form token (set as its cookie)."""
+        token = form_token(request)
+        response = render(request, name, None, status_code=status_code, headers=headers, csrf_token=token, **context)
+        if token != request.cookies.get(form_cookie_name):
+            response.set_cookie(form_cookie_name, token, path="/", secure=config.secure_cookies, httponly=True,
+                                samesite="lax")
+        return response
+
     def check_provider(provider: str) -> str:
         if provider not in PROVIDERS:
             raise HTTPException(404, "No such integration.")
@@ -285,13 +311,17 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_page(request: Request, next: str = "/", done: str | None = None):
         notice = NOTICES.get(done or "", "").format(name="") or None
-        return render(request, "login.html", None, next=safe_next(next), notice=notice)
+        return render_form(request, "login.html", next=safe_next(next), notice=notice)
 
     @app.post("/login", include_in_schema=False)
     def login(request: Request, email: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-              next: Annotated[str, Form()] = "/"):
+              next: Annotated[str, Form()] = "/", csrf_token: Annotated[str, Form()] = ""):
         client_ip = request.client.host if request.client else "unknown"
         email = email.strip()[:320]
+        if not form_token_matches(request, csrf_token):
+            # Checked before the password: a forged sign-in neither signs in nor counts as a failure.
+            return render_form(request, "login.html", status_code=403, next=safe_next(next), email=email,
+                               error=FORM_EXPIRED)
         with db.transaction() as conn:
             wait = login_wait_seconds(conn, email, client_ip, window_minutes=config.login_window_minutes,
                                       per_email=config.login_failures_per_email,
@@ -299,20 +329,23 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
             found = find_user_by_email(conn, email) if not wait else None
         if wait:
             minutes = max(1, round(wait / 60))
-            return render(request, "login.html", None, status_code=429, next=safe_next(next), email=email,
-                          error=f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
-                          headers={"Retry-After": str(wait)})
+            plural = "s" if minutes > 1 else ""
+            return render_form(request, "login.html", status_code=429, next=safe_next(next), email=email,
+                               error=f"Too many failed sign-ins. Try again in {minutes} minute{plural}.",
+                               headers={"Retry-After": str(wait)})
         ok = password_matches(found[1] if found else None, password)
         with db.transaction() as conn:
             record_login_attempt(conn, email, client_ip, ok)
             if not ok:
-                return render(request, "login.html", None, status_code=401, next=safe_next(next), email=email,
-                              error="That email and password do not match. Check both and try again.")
+                return render_form(request, "login.html", status_code=401, next=safe_next(next), email=email,
+                                   error="That email and password do not match. Check both and try again.")
             end_session(conn, request.cookies.get(cookie_name))
             token = create_session(conn, found[0].user_id, config.session_hours)
         response = RedirectResponse(safe_next(next), status_code=303)
         response.set_cookie(cookie_name, token, max_age=int(config.session_hours * 3600), path="/",
                             secure=config.secure_cookies, httponly=True, samesite="lax")
+        # Signed in: the session's own CSRF token guards the forms from now on.
+        response.delete_cookie(form_cookie_name, path="/", secure=config.secure_cookies, httponly=True, samesite="lax")
         return response
 
     @app.post("/logout", include_in_schema=False)
@@ -332,24 +365,27 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
             user = password_link_user(conn, token)
         if user is None:
             raise HTTPException(404, "This link was used already or has expired. Ask your manager for a new one.")
-        return render(request, "set_password.html", None, user=user, token=token)
+        return render_form(request, "set_password.html", user=user, token=token)
 
     @app.post("/set-password/{token}", include_in_schema=False)
     def set_password(request: Request, token: str, password: Annotated[str, Form()] = "",
-                     confirm: Annotated[str, Form()] = ""):
+                     confirm: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = ""):
         with db.transaction() as conn:
             user = password_link_user(conn, token)
         if user is None:
             raise HTTPException(404, "This link was used already or has expired. Ask your manager for a new one.")
+        if not form_token_matches(request, csrf_token):
+            return render_form(request, "set_password.html", status_code=403, user=user, token=token,
+                               error=FORM_EXPIRED)
         if password != confirm:
-            return render(request, "set_password.html", None, status_code=400, user=user, token=token,
-                          error="The two passwords differ. Type the same password twice.")
+            return render_form(request, "set_password.html", status_code=400, user=user, token=token,
+                               error="The two passwords differ. Type the same password twice.")
         try:
             with db.transaction() as conn:
                 use_password_link(conn, token, password)
         except RevsyncError as exc:
-            return render(request, "set_password.html", None, status_code=400, user=user, token=token,
-                          error=str(exc))
+            return render_form(request, "set_password.html", status_code=400, user=user, token=token,
+                               error=str(exc))
         return RedirectResponse("/login?done=password_set", status_code=303)
 
     # --- integrations ---

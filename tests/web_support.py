@@ -45,7 +45,7 @@ class WebApp:
 
     def login(self, who: str, password: str = PASSWORD) -> httpx.Client:
         client = self.client()
-        response = client.post("/login", data={"email": self.people[who].email, "password": password})
+        response = sign_in(client, self.people[who].email, password)
         assert response.status_code == 303, response.text[:500]
         return client
 
@@ -59,6 +59,12 @@ def csrf_of(client: httpx.Client, page: str = "/integrations") -> str:
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)
     return html[start:html.index('"', start)]
+
+
+def sign_in(client: httpx.Client, email: str, password: str, **form: str) -> httpx.Response:
+    """Open the sign-in page (which sets this client's form cookie) and post its form."""
+    token = csrf_of(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token, **form})
 
 
 def consent(web: WebApp, client: httpx.Client, decision: str = "allow", provider: str = "hubspot") -> httpx.Response:

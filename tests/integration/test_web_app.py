@@ -15,7 +15,7 @@ import pytest
 
 from oauth_service.users import add_user
 from revsync.credentials import load_connection
-from tests.web_support import PASSWORD, consent, csrf_of, make_owners_reps, run_dbt, web_app_fixture  # noqa: F401
+from tests.web_support import PASSWORD, consent, csrf_of, make_owners_reps, run_dbt, sign_in, web_app_fixture  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -38,13 +38,12 @@ def test_pages_need_a_session_and_login_sets_a_hardened_cookie(web_app):
     assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Fintegrations"
     assert client.get("/api/connections").status_code == 401
 
-    wrong = client.post("/login", data={"email": web_app.people["manager_a"].email, "password": "not it at all"})
+    wrong = sign_in(client, web_app.people["manager_a"].email, "not it at all")
     assert wrong.status_code == 401 and "do not match" in wrong.text and "set-cookie" not in wrong.headers
 
-    response = client.post("/login", data={"email": web_app.people["manager_a"].email.upper(), "password": PASSWORD,
-                                           "next": "/dashboard?days=7"})
+    response = sign_in(client, web_app.people["manager_a"].email.upper(), PASSWORD, next="/dashboard?days=7")
     assert response.status_code == 303 and response.headers["location"] == "/dashboard?days=7"
-    cookie = response.headers["set-cookie"]
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("revsync_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     token = client.cookies["revsync_session"]
     with web_app.db() as conn, conn.cursor() as cur:
@@ -67,13 +66,12 @@ def test_login_is_rate_limited_per_email(web_app):
     email = web_app.people["rep_b"].email
     client = web_app.client()
     for _ in range(5):
-        assert client.post("/login", data={"email": email, "password": "guess guess guess"}).status_code == 401
-    blocked = client.post("/login", data={"email": email, "password": PASSWORD})
+        assert sign_in(client, email, "guess guess guess").status_code == 401
+    blocked = sign_in(client, email, PASSWORD)
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
     assert "Too many failed sign-ins" in blocked.text
     # Another person is not locked out by someone guessing this email.
-    assert web_app.client().post("/login", data={"email": web_app.people["manager_b"].email,
-                                                  "password": PASSWORD}).status_code == 303
+    assert sign_in(web_app.client(), web_app.people["manager_b"].email, PASSWORD).status_code == 303
     with web_app.db() as conn, conn.cursor() as cur:  # let the other tests sign in as rep_b
         cur.execute("delete from app.login_attempts where lower(email) = lower(%s)", (email,))
 
@@ -221,7 +219,7 @@ def test_dashboard_shows_each_reps_numbers(web_app, environment, tmp_path):
     with web_app.db() as conn:
         add_user(conn, account_id=account_id, email=top_email, role="rep", password=PASSWORD)
     rep = web_app.client()
-    assert rep.post("/login", data={"email": top_email, "password": PASSWORD}).status_code == 303
+    assert sign_in(rep, top_email, PASSWORD).status_code == 303
     mine = rep.get("/dashboard", params={"days": 90}).text
     assert mine.count('data-testid="rep-row"') == 1 and top in mine
     assert "/integrations" not in mine and "/api/docs" not in mine
@@ -245,14 +243,18 @@ def test_users_add_prints_a_one_time_link_or_takes_a_password(web_app):
 
     client = web_app.client()
     assert "Set your password" in client.get(path).text
-    differ = client.post(path, data={"password": "long enough one", "confirm": "long enough two"})
+    csrf = csrf_of(client, path)
+    differ = client.post(path, data={"password": "long enough one", "confirm": "long enough two", "csrf_token": csrf})
     assert differ.status_code == 400 and "differ" in differ.text
-    short = client.post(path, data={"password": "short", "confirm": "short"})
+    short = client.post(path, data={"password": "short", "confirm": "short", "csrf_token": csrf})
     assert short.status_code == 400 and "at least 10 characters" in short.text
-    done = client.post(path, data={"password": "long enough one", "confirm": "long enough one"})
+    # Without this browser's form token (a form posted from another site) nothing is set.
+    forged = client.post(path, data={"password": "long enough one", "confirm": "long enough one"})
+    assert forged.status_code == 403 and "came from another site" in forged.text
+    done = client.post(path, data={"password": "long enough one", "confirm": "long enough one", "csrf_token": csrf})
     assert done.status_code == 303 and done.headers["location"] == "/login?done=password_set"
     assert client.get(path).status_code == 404, "the link works once"
-    signed_in = client.post("/login", data={"email": email, "password": "long enough one"})
+    signed_in = sign_in(client, email, "long enough one")
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/"
     assert client.get("/", follow_redirects=False).headers["location"] == "/dashboard"
 
@@ -261,7 +263,7 @@ def test_users_add_prints_a_one_time_link_or_takes_a_password(web_app):
                       stdin="another long one\n")
     assert updated.returncode == 0 and "updated manager" in updated.stdout and "set-password" not in updated.stdout
     manager = web_app.client()
-    assert manager.post("/login", data={"email": email, "password": "another long one"}).status_code == 303
+    assert sign_in(manager, email, "another long one").status_code == 303
     assert manager.get("/api/me").json()["role"] == "manager"
     # An email of another account is refused, and a password on the command line is not taken.
     other = revsync("users", "add", "--account", slug, "--email", web_app.people["manager_a"].email, "--role", "rep")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from revsync.credentials import ConnectionCredentials, NeedsReauth, load_connection
-from tests.web_support import PASSWORD, consent, csrf_of, web_app_fixture  # noqa: F401
+from tests.web_support import PASSWORD, consent, csrf_of, sign_in, web_app_fixture  # noqa: F401
 
 pytestmark = pytest.mark.integration
 SANDBOX_SEED = 23
@@ -115,8 +115,7 @@ def test_next_is_never_an_open_redirect(web_app, target):
     page = client.get("/login", params={"next": target}).text
     kept = page.split('name="next" value="', 1)[1].split('"', 1)[0]
     assert local(kept), kept
-    response = client.post("/login", data={"email": web_app.people["manager_a"].email, "password": PASSWORD,
-                                           "next": target})
+    response = sign_in(client, web_app.people["manager_a"].email, PASSWORD, next=target)
     assert response.status_code == 303 and local(response.headers["location"]), response.headers["location"]
     assert response.headers["location"] == ("/" if not target.startswith("/%") else target)
 
@@ -151,6 +150,70 @@ def test_a_manager_sees_and_changes_only_their_own_account(web_app):
     forged = manager_a.post("/integrations/hubspot/disconnect", data={"csrf_token": csrf_of(manager_b)})
     assert forged.status_code == 403
     assert connection_count(web_app, "manager_a") == 1
+
+
+
+def failed_attempts(web_app, email: str) -> int:
+    with web_app.db() as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from app.login_attempts where lower(email) = lower(%s)", (email,))
+        return cur.fetchone()[0]
+
+
+def test_sign_in_needs_this_browsers_form_token(web_app):
+    email = web_app.people["manager_b"].email
+    client, other = web_app.client(), web_app.client()
+    page = client.get("/login")
+    cookie = next(c for c in page.headers.get_list("set-cookie") if c.startswith("revsync_form="))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    mine, theirs = csrf_of(client, "/login"), csrf_of(other, "/login")
+    assert mine == client.cookies["revsync_form"] and mine != theirs
+    attempts = failed_attempts(web_app, email)
+
+    # Missing, wrong, another browser's token, and a right token without the cookie (a form another
+    # site posts): refused with a clear message, nobody signed in, no failure counted.
+    without_cookie = web_app.client()
+    for sender, token in ((client, None), (client, "forged"), (client, theirs), (without_cookie, mine)):
+        form = {"email": email, "password": PASSWORD, **({"csrf_token": token} if token is not None else {})}
+        refused = sender.post("/login", data=form)
+        assert refused.status_code == 403, token
+        assert "This form expired or came from another site" in refused.text
+        assert "revsync_session" not in sender.cookies
+        assert sender.get("/api/me").status_code == 401
+    assert failed_attempts(web_app, email) == attempts
+
+    # The refusal's page carries a working form: a browser without the cookie got one with it.
+    assert without_cookie.cookies["revsync_form"] != mine
+    retried = sign_in(without_cookie, email, PASSWORD)
+    assert retried.status_code == 303 and without_cookie.get("/api/me").status_code == 200
+    # Signed in, the form cookie is dropped: the session's own token guards the forms.
+    assert "revsync_form" not in without_cookie.cookies
+    assert sign_in(client, email, PASSWORD).status_code == 303
+
+
+SESSION_FORMS = {
+    "/logout": {},
+    "/integrations/hubspot/sync": {},
+    "/integrations/hubspot/auto-sync": {"enabled": "on"},
+    "/integrations/hubspot/disconnect": {},
+    "/integrations/aircall/credentials": {"api_id": "id", "api_token": "0" * 32},
+    "/integrations/fathom/api-key": {"api_key": "k" * 40},
+}
+
+
+def test_session_forms_refuse_a_missing_wrong_or_other_sessions_token(web_app):
+    manager, same_manager_elsewhere = web_app.login("manager_b"), web_app.login("manager_b")
+    other_session = csrf_of(same_manager_elsewhere)
+    assert other_session != csrf_of(manager)
+    before = connection_count(web_app, "manager_b"), manager.get("/api/sync-log").json()
+    for path, form in SESSION_FORMS.items():
+        for token in (None, "", "forged", other_session):
+            data = {**form, **({"csrf_token": token} if token is not None else {})}
+            refused = manager.post(path, data=data)
+            assert refused.status_code == 403, (path, token)
+            assert "This form expired or came from elsewhere" in refused.text, path
+    # Nothing changed: still signed in, nothing connected or synced.
+    assert manager.get("/api/me").status_code == 200
+    assert (connection_count(web_app, "manager_b"), manager.get("/api/sync-log").json()) == before
 
 
 def pg_dump(database_url: str) -> str:
