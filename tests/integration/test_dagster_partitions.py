@@ -4,12 +4,15 @@ run by Dagster against the dagster-postgres instance revsync set up."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+import httpx
 import psycopg2
 import pytest
 
+from dlt_sources.hubspot.objects import ENGAGEMENTS, OBJECTS
 from orchestration.defs.ingest import connection_partitions
 from orchestration.defs.schedules import INCREMENTAL, last_complete_day
 from revsync.accounts import add_account
@@ -17,6 +20,8 @@ from revsync.credentials import store_connection
 from tests.support import get_json
 
 PARTITIONS = connection_partitions("hubspot").name
+PROVIDER_KEYS = ("hubspot", "aircall", "fathom")  # raw assets' first key part; the rest are dbt's
+SYNCED_ACTIVITIES = dg.AssetKey(["analytics", "synced_activities"])
 
 
 def query(url: str, sql: str, params=()):
@@ -132,50 +137,95 @@ def test_a_failing_account_fails_only_its_partition_and_says_what_to_do(environm
     assert instance.get_run_by_id(good.run_id).status == dg.DagsterRunStatus.SUCCESS
 
 
-def busiest_days(url: str, account_id: str, count: int) -> tuple[str, str]:
-    """The `count` consecutive UTC days holding the most calls the account has (by creation)."""
-    per_day = dict(query(url, "select (created_at at time zone 'UTC')::date, count(*) from raw_hubspot.calls "
-                              "where account_id = %s group by 1", (account_id,)))
+def sandbox_records(sandbox_url: str, token: str, object_type: str) -> list[dict]:
+    """Every record of the type the portal holds, live and archived, read from the sandbox's own API."""
+    records = []
+    for archived in ("false", "true"):
+        after = None
+        while True:
+            page = httpx.get(f"{sandbox_url}/crm/v3/objects/{object_type}", timeout=30,
+                             headers={"Authorization": f"Bearer {token}"},
+                             params={"limit": 100, "archived": archived, **({"after": after} if after else {})})
+            page.raise_for_status()
+            records += page.json()["results"]
+            after = ((page.json().get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                break
+    return records
+
+
+def epoch_ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def busiest_days(records: list[dict], count: int) -> tuple[str, str]:
+    """The `count` consecutive UTC days on which the most of `records` were created."""
+    per_day = Counter(datetime.fromisoformat(r["createdAt"].replace("Z", "+00:00")).date() for r in records)
     best = max(per_day, key=lambda d: sum(per_day.get(d + timedelta(days=i), 0) for i in range(count)))
     return best.isoformat(), (best + timedelta(days=count - 1)).isoformat()
 
 
-def rows(url: str, account_id: str, table: str, window: tuple[str, str] | None = None):
-    """(id, created, updated, archived) of the account's rows, those created in [first, last] if given."""
-    sql = (f"select id, created_at, updated_at, archived from raw_hubspot.{table} where account_id = %s "  # noqa: S608
-           "and (%s::date is null or ((created_at at time zone 'UTC')::date between %s::date and %s::date)) "
-           "order by id")
-    first, last = window or (None, None)
-    return query(url, sql, (account_id, first, first, last))
+def created_in(records: list[dict], days: tuple[str, str]) -> set[tuple[str, int, bool]]:
+    """(id, last modified in epoch ms, archived) of the records created on the days (UTC, inclusive)."""
+    first, last = (datetime.fromisoformat(d).date() for d in days)
+    return {(r["id"], epoch_ms(r["updatedAt"]), r["archived"]) for r in records
+            if first <= datetime.fromisoformat(r["createdAt"].replace("Z", "+00:00")).date() <= last}
 
 
-def test_a_three_day_backfill_loads_exactly_those_days_and_twice_changes_nothing(
+def raw_rows(url: str, account_id: str, object_type: str) -> set[tuple[str, int, bool]]:
+    """(id, last modified in epoch ms, deleted) of every row the account has in the raw table (none
+    when no load has created the table yet: dlt creates it with its first row)."""
+    if query(url, "select to_regclass(%s)", (f"raw_hubspot.{object_type}",)) == [(None,)]:
+        return set()
+    found = query(url, f"select id, (extract(epoch from updated_at) * 1000)::bigint, is_deleted "  # noqa: S608
+                       f"from raw_hubspot.{object_type} where account_id = %s", (account_id,))
+    assert len({row[0] for row in found}) == len(found), f"a {object_type} record loaded twice"
+    return set(found)
+
+
+def mart_rows(url: str, account_id: str) -> set[tuple[str, str, int, bool]]:
+    """(activity type, HubSpot id, last modified in epoch ms, deleted) of the account's synced activities."""
+    return set(query(url, "select activity_type, source_record_id, "
+                          "(extract(epoch from source_updated_at) * 1000)::bigint, is_deleted "
+                          "from analytics.synced_activities where account_id = %s", (account_id,)))
+
+
+def build_synced_activities(definitions, instance) -> dg.ExecuteInProcessResult:
+    """dbt builds analytics.synced_activities and the models it reads, through Dagster's dbt assets."""
+    graph = definitions.resolve_asset_graph()
+    dbt_models = {key for key in graph.materializable_asset_keys if key.path[0] not in PROVIDER_KEYS}
+    selected = dg.AssetSelection.assets(SYNCED_ACTIVITIES).upstream().resolve(graph) & dbt_models
+    return definitions.resolve_job_def("dbt_build_job").execute_in_process(
+        instance=instance, raise_on_error=False, asset_selection=sorted(selected, key=str))
+
+
+def test_a_three_day_backfill_run_twice_equals_the_sandbox_truth_for_those_days(
         environment, definitions, instance, portals, sandbox_url):
     url = environment.database_url
     token = portals[0]["hubspot"]["private_app_token"]
-    # What the portal holds, read in full through a second connection to it.
-    reference_id, reference = connect(url, "Reference", token, sandbox_url, auto_sync=False)
-    full = run_sync(definitions, instance, reference, day=last_complete_day(datetime.now(UTC)))
-    assert full.success, failures(full)
-    days = busiest_days(url, reference_id, 3)
+    portal = {object_type: sandbox_records(sandbox_url, token, object_type) for object_type in OBJECTS}
+    days = busiest_days(portal["calls"], 3)
+    truth = {object_type: created_in(records, days) for object_type, records in portal.items()}
+    assert truth["calls"] and sum(map(len, truth.values())) < sum(map(len, portal.values())), \
+        "the days hold some of the portal's records, not all"
     account_id, slug = connect(url, "Backfill", token, sandbox_url, auto_sync=False)
 
-    first = run_sync(definitions, instance, slug, days=days)
-    assert first.success, failures(first)
-    start = datetime.fromisoformat(days[0]).date()
-    assert {e.partition for e in first.get_asset_materialization_events()} == {
-        f"{slug}|{start + timedelta(days=i)}" for i in range(3)}
-    loaded = {table: rows(url, account_id, table) for table in ("calls", "meetings", "notes", "contacts")}
-    assert loaded["calls"], "the busiest days hold calls"
-    for table, found in loaded.items():
-        assert found == rows(url, reference_id, table, days), table
+    for attempt in (1, 2):
+        result = run_sync(definitions, instance, slug, days=days)
+        assert result.success, failures(result)
+        start = datetime.fromisoformat(days[0]).date()
+        assert {e.partition for e in result.get_asset_materialization_events()} == {
+            f"{slug}|{start + timedelta(days=i)}" for i in range(3)}
+        # Exactly the records created on those days: nothing from before or after.
+        for object_type in OBJECTS:
+            assert raw_rows(url, account_id, object_type) == truth[object_type], (attempt, object_type)
 
-    second = run_sync(definitions, instance, slug, days=days)
-    assert second.success, failures(second)
-    for table, found in loaded.items():
-        assert rows(url, account_id, table) == found, table
-    assert query(url, "select count(*), count(distinct id) from raw_hubspot.calls where account_id = %s",
-                 (account_id,))[0] == (len(loaded["calls"]),) * 2
+    dbt = build_synced_activities(definitions, instance)
+    assert dbt.success, failures(dbt)
+    assert SYNCED_ACTIVITIES in {e.asset_key for e in dbt.get_asset_materialization_events()}
+    assert mart_rows(url, account_id) == {
+        (object_type.removesuffix("s"), record_id, modified, archived)
+        for object_type in ENGAGEMENTS for record_id, modified, archived in truth[object_type]}
     triggers = query(url, "select trigger, status, details->>'mode' from app.integration_sync_log "
                           "where account_id = %s", (account_id,))
     assert triggers == [("manual", "success", "window")] * 2
