@@ -7,6 +7,7 @@ is scoped by the signed-in user's account, so no id in a URL reaches another acc
 """
 
 import hmac
+import importlib.resources
 import importlib.util
 import logging
 import secrets
@@ -18,6 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -192,7 +194,7 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
         title="revsync", summary="Integrations and rep metrics of your revsync account.",
         description="Sign in on the web page first: the API uses the same session cookie. Managers only; "
                     "secrets (tokens, API keys) are never part of any answer.",
-        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan,
+        docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan,
     )
     app.state.config = config
     app.state.database_url = config.database_url
@@ -202,6 +204,9 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
     templates.env.filters.update(ago=relative_time, exact=exact_time, percent=percent)
     templates.env.globals.update(provider_names=PROVIDER_NAMES)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    # Swagger UI's own files (the fastapi-offline package ships them), so the docs work offline.
+    app.mount("/api/docs/assets", StaticFiles(directory=str(importlib.resources.files("fastapi_offline") / "static")),
+              name="swagger-ui")
     cookie_name = "__Host-revsync_session" if config.secure_cookies else "revsync_session"
     # Forms shown before a session exists (sign in, set password) are bound to this browser by a
     # random token in a cookie of its own, posted back in the form (double submit): another site
@@ -538,6 +543,13 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
                       days=days if not (start or end) else None)
 
     # --- JSON API ---
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} API",
+                                   swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/api/docs/assets/swagger-ui.css",
+                                   swagger_favicon_url="/api/docs/assets/favicon.png")
 
     @app.get("/api/me", response_model=MeOut, tags=["account"])
     def api_me(session: Annotated[Session, Depends(api_manager)]):

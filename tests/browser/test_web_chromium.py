@@ -135,3 +135,24 @@ def test_a_rep_sees_no_integration_controls(chromium, web_app):
     assert response.status == 403
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
     context.close()
+
+
+def test_api_docs_render_with_no_other_host_reachable(chromium, web_app):
+    """Swagger UI draws the API's operations from the app's own assets alone."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    elsewhere = []
+
+    def only_this_app(route):
+        if route.request.url.startswith(web_app.url + "/"):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_app)
+    page = context.new_page()
+    page.goto(f"{web_app.url}/api/docs")
+    expect(page.locator(".opblock-summary-path", has_text="/api/connections")).to_be_visible()
+    expect(page.locator(".opblock-summary-path", has_text="/api/reps/metrics")).to_be_visible()
+    assert elsewhere == []
+    context.close()

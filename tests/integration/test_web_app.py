@@ -179,6 +179,21 @@ def test_openapi_documents_the_api(web_app):
     assert not {"secrets", "access_token", "refresh_token", "api_key"} & set(properties)
 
 
+def test_api_docs_load_only_the_apps_own_assets(web_app):
+    client = web_app.client()
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assets = re.findall(r'(?:src|href)="([^"]*)"', page.text)
+    assert len(assets) == 3, assets  # the script, the style sheet, the icon
+    assert "//" not in page.text, "no absolute URL: nothing loads from another host"
+    for url in assets:
+        assert url.startswith("/api/docs/assets/"), url
+        answer = client.get(url)
+        assert answer.status_code == 200 and len(answer.content) > 1000, url
+    assert "SwaggerUIBundle" in client.get(next(url for url in assets if url.endswith(".js"))).text
+    assert "url: '/api/openapi.json'" in page.text  # the schema, from the app too
+
+
 def test_dashboard_shows_each_reps_numbers(web_app, environment, tmp_path):
     """After a sync and dbt, the dashboard's dials per rep equal the outbound calls counted straight
     from the raw calls; a rep sees their own row only; the API says the same."""
