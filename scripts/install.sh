@@ -17,16 +17,18 @@ if [ -f "$installed" ] && [ "$installed" -nt pyproject.toml ] && [ "$installed" 
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 
 # uv installs the locked set in seconds; pip takes about half a minute. If uv cannot be installed
-# or cannot reach the index (proxy, certificates), pip installs the same hashed set.
+# or cannot reach the index (proxy, certificates), pip installs the same hashed set. --no-deps:
+# the lock already holds every dependency, and pip's hash mode rejects the unpinned extras
+# (`gql[requests]`) that resolving dependencies again would bring in.
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" 2>/dev/null || true
 if [ -x "$venv/bin/uv" ] \
-    && "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" --compile-bytecode --require-hashes \
-        -r requirements.lock \
+    && "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" --compile-bytecode --no-deps \
+        --require-hashes -r requirements.lock \
     && "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" --no-deps -e .; then
     :
 else
     echo "uv unavailable; installing with pip"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements.lock
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
     "$venv/bin/python" -m compileall -q "$venv/lib"
 fi
