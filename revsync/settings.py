@@ -47,10 +47,12 @@ class Settings(BaseSettings):
     web_url: str = Field("http://localhost:8000", alias="REVSYNC_WEB_URL")
 
     # Orchestration: the daily sync's time zone (an IANA name), the history a new connection
-    # loads first, and how many accounts sync at once (each account one at a time).
+    # loads first, how many accounts sync at once (each account one at a time), and the first wait
+    # before a failed sync is retried (then about 3 and 7 times as long).
     sync_timezone: str = Field("UTC", alias="REVSYNC_SYNC_TIMEZONE")
     initial_backfill_days: int = Field(90, alias="REVSYNC_INITIAL_BACKFILL_DAYS", ge=1)
     max_parallel_syncs: int = Field(4, alias="REVSYNC_MAX_PARALLEL_SYNCS", ge=1)
+    sync_retry_delay_seconds: float = Field(60.0, alias="REVSYNC_SYNC_RETRY_DELAY_SECONDS", ge=0)
 
     @property
     def external_database_url(self) -> str | None:

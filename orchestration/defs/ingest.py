@@ -1,6 +1,6 @@
 """Extraction assets: every raw table a provider's sync writes, keyed `[provider, table]` so they
 equal dbt's source keys and the lineage joins by itself. One multi-asset per provider, all built
-by `provider_assets` from the provider's table list.
+by `provider_assets` from the provider's table list (`build`).
 
 Each provider's assets are partitioned by connection (a dynamic partition per connected account,
 see sensors.py) crossed with the day records were created. A run for some days loads exactly the
@@ -28,10 +28,7 @@ HISTORY_START = "2015-01-01"  # the first day a backfill can load
 DLT_TABLES = ("loads",)
 SYNC_POOL = "sync"  # accounts syncing at once: its limit is the instance's pool default (dagster.yaml)
 
-# Transient failures (the provider kept failing after the source's own retries, another sync of
-# the account was running) retry with backoff; the run's other failures do not retry.
-SYNC_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL,
-                                   jitter=dg.Jitter.PLUS_MINUS)
+SYNC_RETRY_DELAY_SECONDS = 60.0  # the default first wait before a retry (REVSYNC_SYNC_RETRY_DELAY_SECONDS)
 
 
 class SyncConfig(dg.Config):
@@ -50,7 +47,15 @@ def sync_partitions(provider: str) -> dg.MultiPartitionsDefinition:
     })
 
 
-def provider_assets(provider: str, tables: Sequence[str]) -> dg.AssetsDefinition:
+def sync_retry_policy(delay_seconds: float) -> dg.RetryPolicy:
+    """Transient failures (the provider kept failing after the source's own retries, another sync
+    of the account was running) retry 3 times, waiting about 1, 3 and 7 times `delay_seconds`; the
+    run's other failures do not retry."""
+    return dg.RetryPolicy(max_retries=3, delay=delay_seconds, backoff=dg.Backoff.EXPONENTIAL,
+                          jitter=dg.Jitter.PLUS_MINUS)
+
+
+def provider_assets(provider: str, tables: Sequence[str], retry_policy: dg.RetryPolicy) -> dg.AssetsDefinition:
     name = PROVIDER_NAMES[provider]
     tables = [*tables, *DLT_TABLES]
 
@@ -61,7 +66,7 @@ def provider_assets(provider: str, tables: Sequence[str]) -> dg.AssetsDefinition
         partitions_def=sync_partitions(provider),
         backfill_policy=dg.BackfillPolicy.single_run(),  # a date range is one window, not a run per day
         pool=SYNC_POOL,
-        retry_policy=SYNC_RETRY_POLICY,
+        retry_policy=retry_policy,
         description=f"{name} connections, each isolated (see dlt_sources.sync): the records created on the "
                     "partition's days, or every change since the last sync with `incremental: true`.",
     )
@@ -129,9 +134,16 @@ def _failure_line(name: str, slug: str, connection, outcome: AccountSync) -> str
     return f"{name} sync of account {slug} failed: {outcome.error}{retry}"
 
 
-hubspot_assets = provider_assets("hubspot", HUBSPOT_TABLES)
-aircall_assets = provider_assets("aircall", AIRCALL_TABLES)
-fathom_assets = provider_assets("fathom", FATHOM_TABLES)
+PROVIDER_TABLES = {"hubspot": HUBSPOT_TABLES, "aircall": AIRCALL_TABLES, "fathom": FATHOM_TABLES}
 
-# Every `<provider>_assets` above.
-defs = dg.Definitions(assets=dg.load_assets_from_current_module())
+
+def build(retry_delay_seconds: float) -> dg.Definitions:
+    """Every provider's assets, their transient failures retried from `retry_delay_seconds`."""
+    policy = sync_retry_policy(retry_delay_seconds)
+    return dg.Definitions(assets=[provider_assets(provider, tables, policy)
+                                  for provider, tables in PROVIDER_TABLES.items()])
+
+
+# With the default delay: the asset keys, partitions and pools the other modules build on (the
+# code location builds its own with the configured delay, see orchestration/definitions.py).
+defs = build(SYNC_RETRY_DELAY_SECONDS)

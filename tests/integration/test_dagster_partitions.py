@@ -3,6 +3,8 @@ run by Dagster against the dagster-postgres instance revsync set up."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -13,10 +15,12 @@ import psycopg2
 import pytest
 
 from dlt_sources.hubspot.objects import ENGAGEMENTS, OBJECTS
+from dlt_sources.loading import one_sync_per_account
 from orchestration.defs.ingest import connection_partitions
 from orchestration.defs.schedules import INCREMENTAL, last_complete_day
 from revsync.accounts import add_account
 from revsync.credentials import store_connection
+from revsync.settings import get_settings
 from tests.support import get_json
 
 PARTITIONS = connection_partitions("hubspot").name
@@ -127,6 +131,7 @@ def test_a_failing_account_fails_only_its_partition_and_says_what_to_do(environm
     assert f"HubSpot access for account {revoked} was revoked: reconnect it on the integrations page" in message
     assert not bad.get_asset_materialization_events()
     # A permanent failure is not retried: one attempt, one log row.
+    assert not [event for event in bad.all_events if event.is_step_up_for_retry]
     log = query(url, "select account_id::text, status, run_id from app.integration_sync_log "
                      "where account_id = any(%s::uuid[]) order by sync_id", ([healthy_id, revoked_id],))
     assert log == [(revoked_id, "failed", bad.run_id), (healthy_id, "success", good.run_id)]
@@ -156,6 +161,52 @@ def sandbox_records(sandbox_url: str, token: str, object_type: str) -> list[dict
 
 def epoch_ms(iso: str) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def test_a_transient_failure_is_retried_with_backoff_and_every_attempt_is_logged(environment, instance, portals,
+                                                                                  sandbox_url):
+    from orchestration.definitions import build
+
+    url = environment.database_url
+    delay = 2.0  # the first retry waits 0-4 s (2 s, plus or minus 2 s of jitter)
+    definitions = build(get_settings().model_copy(update={"sync_retry_delay_seconds": delay}))
+    account_id, slug = connect(url, "Retried", portals[1]["hubspot"]["private_app_token"], sandbox_url,
+                               auto_sync=False)
+    locked, done = threading.Event(), threading.Event()
+
+    def another_sync():
+        """Holds the account's sync lock, as a sync still running would, until an attempt failed on it."""
+        with one_sync_per_account(url, "hubspot", account_id):
+            locked.set()
+            failed = "select count(*) from app.integration_sync_log where account_id = %s and status = 'failed'"
+            while not done.is_set() and query(url, failed, (account_id,)) == [(0,)]:
+                time.sleep(0.05)
+
+    holder = threading.Thread(target=another_sync)
+    holder.start()
+    try:
+        assert locked.wait(30)
+        result = run_sync(definitions, instance, slug, day=last_complete_day(datetime.now(UTC)))
+    finally:
+        done.set()
+        holder.join()
+
+    assert result.success, failures(result)
+    retries = [event for event in result.all_events if event.is_step_up_for_retry]
+    log = query(url, "select status, run_id, error_message from app.integration_sync_log where account_id = %s "
+                     "order by sync_id", (account_id,))
+    # Each attempt its own row, in the same run: the failed ones (the lock is let go right after the
+    # first, but a retry may come sooner), then the success.
+    assert 1 <= len(retries) <= 3 and len(log) == len(retries) + 1, (retries, log)
+    assert [status for status, _, _ in log] == ["failed"] * len(retries) + ["success"]
+    assert {run_id for _, run_id, _ in log} == {result.run_id}
+    assert all("another sync of this account is running" in error for _, _, error in log[:-1])
+    assert log[-1][2] is None
+    # Backoff from the configured delay: about 1, 3, 7 times it, plus or minus it.
+    waits = [event.event_specific_data.seconds_to_wait for event in retries]
+    assert all(0 <= wait <= (2**n - 1) * delay + delay for n, wait in enumerate(waits, start=1)), waits
+    health = query(url, "select status from app.api_connections where account_id = %s", (account_id,))
+    assert health == [("connected",)]
 
 
 def busiest_days(records: list[dict], count: int) -> tuple[str, str]:
