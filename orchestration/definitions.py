@@ -5,7 +5,7 @@ initial backfill and the sync retry delay come from revsync's settings then."""
 
 import dagster as dg
 
-from orchestration.defs import checks, ingest, resources, schedules, sensors, transform
+from orchestration.defs import ingest, resources, schedules, sensors, transform
 from orchestration.lib.dbt import dbt_project
 from revsync.settings import Settings, get_settings
 
@@ -19,6 +19,6 @@ def defs() -> dg.Definitions:
 def build(settings: Settings) -> dg.Definitions:
     """The definitions with `settings`' schedule time zone, initial backfill and sync retry delay."""
     return dg.Definitions.merge(
-        resources.defs, ingest.build(settings.sync_retry_delay_seconds), transform.defs, checks.defs,
+        resources.defs, ingest.build(settings.sync_retry_delay_seconds), transform.defs,
         schedules.build(settings.sync_timezone), sensors.build(settings.initial_backfill_days),
     )

@@ -18,6 +18,7 @@ from dlt_sources.aircall import TABLES as AIRCALL_TABLES
 from dlt_sources.fathom import TABLES as FATHOM_TABLES
 from dlt_sources.hubspot import TABLES as HUBSPOT_TABLES
 from dlt_sources.sync import AccountSync, sync_accounts, sync_options
+from orchestration.defs.freshness import with_freshness
 from orchestration.defs.resources import RevsyncDatabase
 from orchestration.lib.connections import connection_days, list_connections, windows
 from orchestration.lib.runs import sync_trigger
@@ -140,8 +141,8 @@ PROVIDER_TABLES = {"hubspot": HUBSPOT_TABLES, "aircall": AIRCALL_TABLES, "fathom
 def build(retry_delay_seconds: float) -> dg.Definitions:
     """Every provider's assets, their transient failures retried from `retry_delay_seconds`."""
     policy = sync_retry_policy(retry_delay_seconds)
-    return dg.Definitions(assets=[provider_assets(provider, tables, policy)
-                                  for provider, tables in PROVIDER_TABLES.items()])
+    assets = [provider_assets(provider, tables, policy) for provider, tables in PROVIDER_TABLES.items()]
+    return dg.Definitions(assets=dg.map_asset_specs(with_freshness, assets))
 
 
 # With the default delay: the asset keys, partitions and pools the other modules build on (the

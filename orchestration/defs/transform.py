@@ -6,6 +6,7 @@ import os
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.defs.freshness import with_freshness
 from orchestration.defs.resources import RevsyncDatabase
 from orchestration.lib.dbt import RevsyncDbtTranslator, dbt_project
 from revsync.db import connection_env
@@ -27,4 +28,5 @@ dbt_after_sync_sensor = dg.AutomationConditionSensorDefinition(
 # Everything dbt builds in one job, for a manual full rebuild.
 dbt_build_job = dg.define_asset_job("dbt_build_job", selection=dg.AssetSelection.assets(dbt_models))
 
-defs = dg.Definitions(assets=[dbt_models], sensors=[dbt_after_sync_sensor], jobs=[dbt_build_job])
+defs = dg.Definitions(assets=[dbt_models.map_asset_specs(with_freshness)], sensors=[dbt_after_sync_sensor],
+                      jobs=[dbt_build_job])

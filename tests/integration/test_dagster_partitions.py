@@ -3,6 +3,7 @@ run by Dagster against the dagster-postgres instance revsync set up."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -89,6 +90,37 @@ def test_definitions_load_and_every_raw_asset_key_is_a_dbt_source_key(definition
                    for dep in graph.get(key).parent_keys if dep.path[0] == "hubspot"}
     assert dbt_sources and dbt_sources <= raw
     assert {"hubspot_sync_job", "dbt_build_job"} <= {job.name for job in definitions.resolve_all_job_defs()}
+
+
+def freshness(definitions, key: dg.AssetKey, synced_hours_ago: float | None):
+    """What Dagster's freshness evaluator (the daemon's) says of `key` when its last successful sync
+    (a materialization, in a fresh instance) was that many hours ago, or never."""
+    from dagster._core.definitions.freshness_evaluator import TimeWindowFreshnessPolicyEvaluator
+    from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
+    from dagster._core.loader import LoadingContextForTest
+
+    node = definitions.resolve_asset_graph().get(key)
+    with dg.DagsterInstance.ephemeral() as instance:
+        if synced_hours_ago is not None:
+            instance.report_dagster_event(
+                DagsterEvent(event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value, job_name=PARTITIONS,
+                             event_specific_data=StepMaterializationData(dg.AssetMaterialization(key))),
+                run_id=uuid.uuid4().hex, timestamp=time.time() - synced_hours_ago * 3600)
+        return asyncio.run(TimeWindowFreshnessPolicyEvaluator().evaluate_freshness(
+            LoadingContextForTest(instance), node)).value
+
+
+def test_every_raw_table_and_mart_fails_its_freshness_26_hours_after_its_last_sync(definitions):
+    graph = definitions.resolve_asset_graph()
+    fresh_within = {key.to_user_string(): graph.get(key).freshness_policy for key in graph.materializable_asset_keys}
+    watched = {key for key, policy in fresh_within.items() if policy is not None}
+    assert {"hubspot/calls", "hubspot/loads", "aircall/calls", "fathom/meetings", "analytics/synced_activities",
+            "analytics/rep_activity_daily"} <= watched
+    assert not {key for key in watched if key.startswith(("staging/", "intermediate/"))}
+    assert {fresh_within[key] for key in watched} == {dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26))}
+    for key in (dg.AssetKey(["hubspot", "calls"]), SYNCED_ACTIVITIES):
+        assert [freshness(definitions, key, hours) for hours in (None, 1, 25.9, 26.1, 72)] == [
+            "UNKNOWN", "PASS", "PASS", "FAIL", "FAIL"], key
 
 
 def test_a_partition_syncs_only_its_connection_and_logs_the_run(environment, definitions, instance, portals,
