@@ -161,16 +161,19 @@ def _read_password(option: str) -> str:
 
 def _web(args) -> int:
     from oauth_service.config import WebConfig
-    from oauth_service.server import serve
+    from oauth_service.server import default_workers, serve
     from revsync.db.migrate import migrate
 
+    if args.workers is not None and args.workers < 1:
+        raise RevsyncError(f"--workers must be 1 or more (got {args.workers}).")
     url = _database_url()
     migrate(url)
     overrides = {"public_url": args.public_url} if args.public_url else {}
     config = WebConfig.from_settings(url, **overrides)
-    print(f"revsync web app at {config.public_url} (listening on {args.host}:{args.port}); Ctrl-C stops it",
-          flush=True)
-    serve(config, args.host, args.port)
+    workers = args.workers or default_workers()
+    print(f"revsync web app at {config.public_url} (listening on {args.host}:{args.port}, {workers} worker "
+          f"process{'es' if workers > 1 else ''}); Ctrl-C stops it", flush=True)
+    serve(config, args.host, args.port, workers=workers)
     return 0
 
 
@@ -476,6 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     web.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     web.add_argument("--public-url", help="the address users reach the app at (default: REVSYNC_WEB_URL)")
+    web.add_argument("--workers", type=int, help="worker processes serving requests (default: one per two CPUs, "
+                     "at most 4)")
     web.set_defaults(func=_web)
 
     run = commands.add_parser(
