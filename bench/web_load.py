@@ -1,9 +1,10 @@
 """Load on the web app: concurrent signed-in users over loopback.
 
-    python -m bench.web_load [--users 50] [--seconds 60] [--think-ms 0]
+    python -m bench.web_load [--users 50] [--seconds 60] [--think-ms 0] [--workers N]
 
 A throwaway embedded PostgreSQL, one sandbox portal synced once and modelled by dbt (so the
-dashboard has numbers), `--users` managers of that account, and `revsync web` in its own process.
+dashboard has numbers), `--users` managers of that account, and `revsync web` in its own process
+(`--workers` worker processes; default: revsync web's own default).
 Each user signs in (opening the sign-in page for its form token, then posting the form), then
 loops over the integrations page, the dashboard, and the API's connections, rep metrics and sync
 log, signing out and in again every 25 requests; `--think-ms` is the pause between requests (0:
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think-ms", type=float, default=0)
+    parser.add_argument("--workers", type=int, help="revsync web --workers (default: its own default)")
     args = parser.parse_args(argv)
 
     home = Path(tempfile.mkdtemp(prefix="revsync-bench-web-", dir="/tmp"))
@@ -170,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [sys.executable, "-m", "revsync", "web", "--port", str(port), "--public-url", base],
+            [sys.executable, "-m", "revsync", "web", "--port", str(port), "--public-url", base,
+             *(["--workers", str(args.workers)] if args.workers else [])],
             env={**os.environ, **environment.env, "HUBSPOT_API_BASE": sandbox.url},
             stdout=(home / "web.log").open("wb"), stderr=subprocess.STDOUT,
         )
@@ -184,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
                     log = (home / "web.log").read_text()[-3000:]
                     raise RuntimeError(f"the web app did not start:\n{log}") from None
                 time.sleep(0.2)
+        load_before = os.getloadavg()[0]
         samples, errors, elapsed = asyncio.run(load(base, args.users, args.seconds, args.think_ms / 1000))
+        load_after = os.getloadavg()[0]
     finally:
         if server is not None:
             server.terminate()
@@ -211,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "benchmark": "web_load", "commit": commit(), "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "users": args.users, "seconds": round(elapsed, 1), "think_ms": args.think_ms, "cpus": os.cpu_count(),
+        "workers": args.workers, "load_average": [round(load_before, 2), round(load_after, 2)],
         "requests": total, "requests_per_s": round(total / elapsed, 1), "kinds": kinds,
     }
     RESULTS.mkdir(exist_ok=True)
@@ -220,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         f"# Web app under load: {args.users} users for {elapsed:.0f} s over loopback (think time {args.think_ms:g} ms)",
         "",
         f"{total} requests, {report['requests_per_s']} per second, on {os.cpu_count()} CPUs shared with the "
-        "database and the load generator. Commit " + report["commit"] + ".",
+        f"database and the load generator (load average {load_before:.1f} at the start, {load_after:.1f} at the end); "
+        f"revsync web --workers {args.workers or 'default'}. Commit " + report["commit"] + ".",
         "",
         "| kind | requests | errors | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|---:|",

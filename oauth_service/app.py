@@ -10,6 +10,7 @@ import hmac
 import importlib.resources
 import importlib.util
 import logging
+import os
 import secrets
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -17,8 +18,10 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
+import anyio
 import httpx
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -318,34 +321,49 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
         notice = NOTICES.get(done or "", "").format(name="") or None
         return render_form(request, "login.html", next=safe_next(next), notice=notice)
 
+    # Password checks (argon2, tens of milliseconds of CPU each) use at most half the CPUs, so a
+    # rush of sign-ins leaves CPU for page loads; sign-ins waiting for one hold no thread of the pool.
+    password_checks = anyio.CapacityLimiter(max(1, (os.cpu_count() or 2) // 2))
+
+    def login_lookup(email: str, client_ip: str) -> tuple[int, tuple | None]:
+        with db.transaction() as conn:
+            wait = login_wait_seconds(conn, email, client_ip, window_minutes=config.login_window_minutes,
+                                      per_email=config.login_failures_per_email,
+                                      per_address=config.login_failures_per_address)
+            return wait, find_user_by_email(conn, email) if not wait else None
+
+    def login_outcome(email: str, client_ip: str, user_id: str | None, old_token: str | None) -> str | None:
+        """Records the attempt; for a right password (`user_id` given) a new session's cookie token."""
+        with db.transaction() as conn:
+            record_login_attempt(conn, email, client_ip, user_id is not None)
+            if user_id is None:
+                return None
+            end_session(conn, old_token)
+            return create_session(conn, user_id, config.session_hours)
+
     @app.post("/login", include_in_schema=False)
-    def login(request: Request, email: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-              next: Annotated[str, Form()] = "/", csrf_token: Annotated[str, Form()] = ""):
+    async def login(request: Request, email: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+                    next: Annotated[str, Form()] = "/", csrf_token: Annotated[str, Form()] = ""):
         client_ip = request.client.host if request.client else "unknown"
         email = email.strip()[:320]
         if not form_token_matches(request, csrf_token):
             # Checked before the password: a forged sign-in neither signs in nor counts as a failure.
             return render_form(request, "login.html", status_code=403, next=safe_next(next), email=email,
                                error=FORM_EXPIRED)
-        with db.transaction() as conn:
-            wait = login_wait_seconds(conn, email, client_ip, window_minutes=config.login_window_minutes,
-                                      per_email=config.login_failures_per_email,
-                                      per_address=config.login_failures_per_address)
-            found = find_user_by_email(conn, email) if not wait else None
+        wait, found = await run_in_threadpool(login_lookup, email, client_ip)
         if wait:
             minutes = max(1, round(wait / 60))
             plural = "s" if minutes > 1 else ""
             return render_form(request, "login.html", status_code=429, next=safe_next(next), email=email,
                                error=f"Too many failed sign-ins. Try again in {minutes} minute{plural}.",
                                headers={"Retry-After": str(wait)})
-        ok = password_matches(found[1] if found else None, password)
-        with db.transaction() as conn:
-            record_login_attempt(conn, email, client_ip, ok)
-            if not ok:
-                return render_form(request, "login.html", status_code=401, next=safe_next(next), email=email,
-                                   error="That email and password do not match. Check both and try again.")
-            end_session(conn, request.cookies.get(cookie_name))
-            token = create_session(conn, found[0].user_id, config.session_hours)
+        ok = await anyio.to_thread.run_sync(password_matches, found[1] if found else None, password,
+                                            limiter=password_checks)
+        token = await run_in_threadpool(login_outcome, email, client_ip, found[0].user_id if ok else None,
+                                        request.cookies.get(cookie_name))
+        if token is None:
+            return render_form(request, "login.html", status_code=401, next=safe_next(next), email=email,
+                               error="That email and password do not match. Check both and try again.")
         response = RedirectResponse(safe_next(next), status_code=303)
         response.set_cookie(cookie_name, token, max_age=int(config.session_hours * 3600), path="/",
                             secure=config.secure_cookies, httponly=True, samesite="lax")

@@ -298,3 +298,31 @@ def test_connect_fathom_with_oauth(web_app):
     with web_app.db() as conn:
         secrets = load_connection(conn, web_app.people["manager_a"].account_id, "fathom").secrets
     assert secrets["access_token"] not in client.get("/integrations").text
+
+
+def test_revsync_web_serves_from_several_worker_processes(web_app):
+    from oauth_service.server import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "revsync", "web", "--port", str(port), "--public-url", url,
+                               "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=dict(os.environ))
+    try:
+        client = httpx.Client(base_url=url, timeout=30, follow_redirects=False)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client.get("/healthz").raise_for_status()
+                break
+            except httpx.HTTPError:
+                assert server.poll() is None and time.monotonic() < deadline, "revsync web did not start"
+                time.sleep(0.2)
+        # A session made by one worker is good at every other: the sessions live in the database.
+        assert sign_in(client, web_app.people["manager_b"].email, PASSWORD).status_code == 303
+        assert all(client.get("/api/me").status_code == 200 for _ in range(20))
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "2 worker processes" in output
+    assert len(set(re.findall(r"Started server process \[(\d+)\]", output))) == 2, output[-2000:]
