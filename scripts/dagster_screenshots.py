@@ -1,9 +1,9 @@
 """Screenshots of the Dagster UI for the README, taken in real Chromium: the asset graph (raw tables →
-staging → marts) and the launch of a partitioned backfill (connections × days).
+staging → marts) and a partitioned backfill (connections × days), launched and run to its end.
 
 usage: .venv/bin/python scripts/dagster_screenshots.py DAGSTER_UI_URL [--out docs]
-Point it at a running `revsync demo` (its "Dagster UI" line): the backfill dialog picks every connection
-(the demo has one) and the last 7 days, and is not launched.
+Point it at a running `revsync demo` (its "Dagster UI" line): the backfill picks every connection (the
+demo has one) and the last 3 complete days, and really runs (the demo's daemon launches it).
 """
 
 import argparse
@@ -29,16 +29,32 @@ def asset_graph(page: Page, ui: str, path: Path) -> None:
 
 
 def backfill(page: Page, ui: str, path: Path) -> None:
+    """Launches a backfill of every connection's last 3 complete days from the job's partitions page,
+    waits until its run is done, and captures it under Runs → Backfills with the partitions it loaded."""
     page.goto(f"{ui}/locations/__repository__@orchestration.definitions/jobs/{JOB}/partitions")
     page.get_by_role("button", name="Materialize…").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("button", name="All").first.click()  # every connection: the demo has one
     last = datetime.now(UTC).date() - timedelta(days=1)
-    days = f"[{(last - timedelta(days=6)).isoformat()}...{last.isoformat()}]"
-    dialog.get_by_placeholder(f"ex: {date(2015, 1, 1).isoformat()}", exact=False).fill(days)
-    dialog.get_by_placeholder(f"ex: {date(2015, 1, 1).isoformat()}", exact=False).press("Enter")
-    page.wait_for_timeout(3000)
-    page.screenshot(path=str(path))
+    days = dialog.get_by_placeholder(f"ex: {date(2015, 1, 1).isoformat()}", exact=False)
+    days.fill(f"[{(last - timedelta(days=2)).isoformat()}...{last.isoformat()}]")
+    days.press("Enter")
+    dialog.get_by_role("button", name="Launch backfill").click()
+    dialog.wait_for(state="hidden")
+    page.goto(f"{ui}/runs?view=backfills")
+    page.locator("a[href^='/runs/b/']").first.click()  # the newest backfill: this one
+    status = page.get_by_text("Status", exact=True).locator("..")
+    for _ in range(120):  # the page refreshes itself; the run starts in its own process
+        if status.get_by_text("Succeeded").count() or status.get_by_text("Failed").count():
+            break
+        page.wait_for_timeout(5000)
+    else:
+        raise SystemExit(f"the backfill at {page.url} did not finish in 10 minutes")
+    page.goto(f"{ui}/runs?view=backfills")
+    page.get_by_text("3 partitions").first.click()  # the newest backfill's partitions
+    page.get_by_role("dialog").get_by_text(f"|{last.isoformat()}").wait_for()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": 1600, "height": 660})
 
 
 def main() -> None:
