@@ -189,6 +189,9 @@ def _connection_out(view: connections.ConnectionView) -> ConnectionOut:
 def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Request threads beyond the database pool would only wait for a connection, and every
+        # runnable thread more makes each wait longer for Python's GIL: as many threads as connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = db_pool_size
         yield
         app.state.http.close()
         app.state.db.close()
