@@ -326,3 +326,26 @@ def test_revsync_web_serves_from_several_worker_processes(web_app):
         output = server.communicate(timeout=30)[0]
     assert "2 worker processes" in output
     assert len(set(re.findall(r"Started server process \[(\d+)\]", output))) == 2, output[-2000:]
+
+
+def test_the_database_pool_keeps_its_connections_and_drops_dead_ones(environment):
+    import psycopg2
+
+    from oauth_service.database import Database
+
+    def backend(db: Database) -> int:
+        with db.transaction() as conn, conn.cursor() as cur:
+            cur.execute("select pg_backend_pid()")
+            return cur.fetchone()[0]
+
+    db = Database(environment.database_url, size=2)
+    try:
+        first = backend(db)
+        assert {backend(db) for _ in range(5)} == {first}, "one request after another reuses the connection"
+        with psycopg2.connect(environment.database_url) as admin, admin.cursor() as cur:
+            cur.execute("select pg_terminate_backend(%s)", (first,))
+        with pytest.raises((psycopg2.OperationalError, psycopg2.InterfaceError)):  # the request that finds it dead
+            backend(db)
+        assert backend(db) != first, "a dead connection is dropped, not handed out again"
+    finally:
+        db.close()
