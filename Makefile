@@ -15,7 +15,10 @@ $(INSTALLED): pyproject.toml requirements.lock scripts/install.sh
 
 install: $(INSTALLED)  ## create .venv and install revsync with the locked dependency tree (requirements.lock)
 
-lock: install  ## re-resolve requirements.lock from pyproject.toml (every package pinned, with hashes)
+lock:  ## re-resolve requirements.lock from pyproject.toml (every package pinned, with hashes)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@# The pinned uv of scripts/install.sh, even where the install fell back to pip.
+	@test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet "uv==$$(sed -n 's/^UV_VERSION=\([0-9.]*\).*/\1/p' scripts/install.sh)"
 	@$(VENV)/bin/uv pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 \
 		--generate-hashes --output-file requirements.lock
 	@echo "requirements.lock refreshed; the next make target installs it"

@@ -31,7 +31,7 @@ def default_workers() -> int:
     """Worker processes for this machine: one per two CPUs, at most 4. A process serves pages on
     about one CPU (Python's GIL) and checks passwords on others; PostgreSQL often shares the
     machine. On 2 CPUs a second worker measured worse: a rush of sign-ins then took both CPUs."""
-    return max(1, min(4, (os.cpu_count() or 1) // 2))
+    return max(1, min(4, len(os.sched_getaffinity(0)) // 2))  # the CPUs this process may use (containers)
 
 
 def serve(config: WebConfig, host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1) -> None:

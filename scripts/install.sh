@@ -32,5 +32,8 @@ else
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
     "$venv/bin/python" -m compileall -q "$venv/lib"
 fi
+# --no-deps trusts the lock to be whole: check that every installed package has what it needs.
+"$venv/bin/python" -m pip check --disable-pip-version-check >/dev/null \
+    || { "$venv/bin/python" -m pip check; echo "requirements.lock misses a dependency: run make lock" >&2; exit 1; }
 touch "$installed"
 echo "installed into $venv"

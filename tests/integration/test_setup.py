@@ -22,7 +22,7 @@ def _existing(url: str) -> set[tuple[str, str]]:
     return existing
 
 
-def test_every_model_exists_after_setup(environment):
+def test_setup_builds_every_model_the_database_lacks(environment):
     url = environment.database_url
     models = _models()
     assert {name for _, name in models} >= {"stg_aircall__calls", "integration_health", "synced_activities"}

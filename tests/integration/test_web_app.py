@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -300,32 +301,38 @@ def test_connect_fathom_with_oauth(web_app):
     assert secrets["access_token"] not in client.get("/integrations").text
 
 
-def test_revsync_web_serves_from_several_worker_processes(web_app):
+def test_revsync_web_serves_from_several_worker_processes(web_app, environment):
     from oauth_service.server import free_port
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "revsync", "web", "--port", str(port), "--public-url", url,
                                "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env=dict(os.environ))
+                              env={**os.environ, **environment.env})
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: [lines.append(line) for line in server.stdout], daemon=True)
+    reader.start()
+
+    def workers() -> set[str]:
+        return set(re.findall(r"Started server process \[(\d+)\]", "".join(lines)))
+
     try:
-        client = httpx.Client(base_url=url, timeout=30, follow_redirects=False)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                client.get("/healthz").raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert server.poll() is None and time.monotonic() < deadline, "revsync web did not start"
-                time.sleep(0.2)
-        # A session made by one worker is good at every other: the sessions live in the database.
+        deadline = time.monotonic() + 120
+        while len(workers()) < 2:  # both have started before any request
+            assert server.poll() is None and time.monotonic() < deadline, "".join(lines)[-2000:]
+            time.sleep(0.2)
+        # No keep-alive: every request is a new connection, which either worker may accept. A session
+        # made by one worker is good at the other: sessions live in the database.
+        client = httpx.Client(base_url=url, timeout=30, follow_redirects=False,
+                              limits=httpx.Limits(max_keepalive_connections=0))
+        client.get("/healthz").raise_for_status()
         assert sign_in(client, web_app.people["manager_b"].email, PASSWORD).status_code == 303
         assert all(client.get("/api/me").status_code == 200 for _ in range(20))
     finally:
         server.terminate()
-        output = server.communicate(timeout=30)[0]
-    assert "2 worker processes" in output
-    assert len(set(re.findall(r"Started server process \[(\d+)\]", output))) == 2, output[-2000:]
+        server.wait(timeout=30)
+        reader.join(timeout=10)
+    assert "2 worker processes" in "".join(lines)
 
 
 def test_the_database_pool_keeps_its_connections_and_drops_dead_ones(environment):
@@ -342,8 +349,10 @@ def test_the_database_pool_keeps_its_connections_and_drops_dead_ones(environment
     try:
         first = backend(db)
         assert {backend(db) for _ in range(5)} == {first}, "one request after another reuses the connection"
-        with psycopg2.connect(environment.database_url) as admin, admin.cursor() as cur:
+        admin = psycopg2.connect(environment.database_url)
+        with admin, admin.cursor() as cur:
             cur.execute("select pg_terminate_backend(%s)", (first,))
+        admin.close()
         with pytest.raises((psycopg2.OperationalError, psycopg2.InterfaceError)):  # the request that finds it dead
             backend(db)
         assert backend(db) != first, "a dead connection is dropped, not handed out again"
