@@ -232,6 +232,8 @@ def create_app(config: WebConfig, *, db_pool_size: int = 16) -> FastAPI:
                 "frame-ancestors 'none'; form-action 'self'",
             )
             response.headers.setdefault("Cache-Control", "no-store")
+        elif request.url.path == "/api/docs":  # Swagger UI starts from an inline script: only framing is barred
+            response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
         return response
 
     # --- sessions and roles ---

@@ -184,6 +184,7 @@ def test_api_docs_load_only_the_apps_own_assets(web_app):
     client = web_app.client()
     page = client.get("/api/docs")
     assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assert page.headers["Content-Security-Policy"] == "frame-ancestors 'none'"  # never framed
     assets = re.findall(r'(?:src|href)="([^"]*)"', page.text)
     assert len(assets) == 3, assets  # the script, the style sheet, the icon
     assert "//" not in page.text, "no absolute URL: nothing loads from another host"
