@@ -69,8 +69,17 @@ class SyncResult:
 
 def pipeline_for(provider: str, account_id: str, database_url: str, dataset: str,
                  pipelines_dir: str | None = None) -> dlt.Pipeline:
+    name = f"{provider}_{account_id.replace('-', '')}"
+    # dlt gzips every file it hands from one step to the next, then reads it back: CPU spent on
+    # files that never leave this machine and live only until loaded (bench/README.md, "Faster
+    # loading"). Set for this pipeline's name alone, in dlt's in-process config.
+    dlt.config[f"{name}.data_writer.disable_compression"] = True
+    # Rows handed over as Arrow tables get the `_dlt_id` and `_dlt_load_id` every other row gets
+    # (dlt adds them to Arrow tables only when asked); the raw tables require both.
+    dlt.config[f"{name}.normalize.parquet_normalizer.add_dlt_id"] = True
+    dlt.config[f"{name}.normalize.parquet_normalizer.add_dlt_load_id"] = True
     return dlt.pipeline(
-        pipeline_name=f"{provider}_{account_id.replace('-', '')}",
+        pipeline_name=name,
         destination=dlt.destinations.postgres(credentials=database_url),
         dataset_name=dataset,
         pipelines_dir=pipelines_dir,

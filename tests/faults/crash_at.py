@@ -4,7 +4,7 @@
 
 Events, by the phase they fall in:
 - `response`: the n-th HTTP response a sync received (extract);
-- `normalize`: the n-th chunk of extracted rows dlt normalizes;
+- `normalize`: the n-th chunk of extracted rows, or extracted Arrow file, dlt normalizes;
 - `normalized`: right after the n-th load package is normalized, before it is loaded;
 - `sql`: just before the n-th SQL statement dlt sends to PostgreSQL (restoring state, creating
   tables, inserting rows, merging, committing state);
@@ -76,9 +76,11 @@ def main(argv: list[str]) -> int:
 
         _after(httpx.Client, "send", hit)
     elif event == "normalize":
+        from dlt.normalize.items_normalizers.arrow import ArrowItemsNormalizer
         from dlt.normalize.items_normalizers.jsonl import JsonLItemsNormalizer
 
         _after(JsonLItemsNormalizer, "_normalize_chunk", hit)
+        _after(ArrowItemsNormalizer, "__call__", hit)  # the tables the source hands over as Arrow
     elif event == "normalized":
         from dlt.normalize.normalize import Normalize
 
