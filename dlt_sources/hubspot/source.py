@@ -10,6 +10,7 @@ old bookmark, and the rerun reads those records again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -71,6 +72,19 @@ ARROW_BATCH_ROWS = 5_000
 _ARROW_TYPES = {"text": pa.string(), "json": pa.string(), "bigint": pa.int64(), "double": pa.float64(),
                 "bool": pa.bool_(), "timestamp": pa.timestamp("us", tz="UTC")}
 
+
+
+class _ExpectedArrowHintNotice(logging.Filter):
+    """Drops dlt's warning that an Arrow table's column types differ from the resource's hints.
+    Ours always differ on purpose (JSON columns travel as text, which COPY parses into jsonb; keys
+    are declared not null), dlt keeps the hints, and the warning came once per Arrow table: a
+    thousand lines of noise in a large sync's log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "when merging arrow schema with dlt schema" not in record.getMessage()
+
+
+logging.getLogger("dlt").addFilter(_ExpectedArrowHintNotice())
 
 def table_columns(name: str, specs: dict[str, ObjectSpec]) -> tuple[tuple[str, ...], dict[str, dict[str, Any]]]:
     """(primary key, column hints) of a raw table."""
