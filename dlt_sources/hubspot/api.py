@@ -145,6 +145,17 @@ class HubSpotApi:
             if len(results) < SEARCH_PAGE or not (body.get("paging") or {}).get("next"):
                 return
 
+    def live_total(self, object_type: str) -> int:
+        """How many live records of a type the portal holds: one search call (archived ones are
+        never found), whatever the portal's size."""
+        path = f"{self.paths.objects(object_type)}/search"
+        body = self.client.post(path, {"filterGroups": [], "properties": ["hs_object_id"], "limit": 1},
+                                label=f"POST {path}")
+        total = body.get("total")
+        if not isinstance(total, int):
+            raise SourceError(f"{self.client.who}: {path} answered without a numeric total")
+        return total
+
     def batch_read(self, object_type: str, ids: Sequence[str], properties: Sequence[str]) -> list[dict]:
         path = f"{self.paths.objects(object_type)}/batch/read"
         out: list[dict] = []

@@ -95,7 +95,9 @@ def sync_portal(database_url: str, api_base: str, credentials: TokenSource, opti
                     use_v1=options.use_v1_engagements, object_types=options.object_types, specs=specs,
                     lookback_seconds=options.lookback_seconds,
                     loaded_versions=lambda kind, ids: _loaded_versions(database_url, account_id, kind, ids),
-                    loaded_ids=lambda kind: _loaded_ids(database_url, account_id, kind))
+                    loaded_ids=lambda kind: _loaded_ids(database_url, account_id, kind),
+                    live_count=lambda kind, read, archived: _live_count(database_url, account_id, kind, read,
+                                                                         archived))
     reader = PortalReader(api, plan, progress)
     pipeline = pipeline_for("hubspot", account_id, database_url, DATASET, pipelines_dir)
     try:
@@ -154,6 +156,24 @@ def _loaded_ids(database_url: str, account_id: str, object_type: str) -> set[int
             cur.execute(sql.SQL("select id from {} where account_id = %s and not coalesce(is_deleted, false)")
                         .format(sql.Identifier(DATASET, object_type)), (account_id,))
             return {int(row[0]) for row in cur.fetchall()}
+    finally:
+        conn.close()
+
+
+def _live_count(database_url: str, account_id: str, object_type: str, read: set[str], archived: set[str]) -> int:
+    """How many live rows raw_hubspot holds for the account once `read` (live) and `archived` are
+    loaded: rows already live or read live, less those read archived."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select to_regclass(%s)", (f"{DATASET}.{object_type}",))
+            if cur.fetchone()[0] is None:
+                return len(read - archived)
+            cur.execute(sql.SQL("select count(*) from (select id from {} where account_id = %s "
+                                "and not coalesce(is_deleted, false) union select unnest(%s::text[])) live "
+                                "where not (id = any(%s::text[]))").format(sql.Identifier(DATASET, object_type)),
+                        (account_id, sorted(read), sorted(archived)))
+            return int(cur.fetchone()[0])
     finally:
         conn.close()
 

@@ -12,7 +12,9 @@ Modes:
   archived ones; optionally the legacy v1 engagements API (250 a call) while HubSpot answers it.
 - `incremental`: records modified since the bookmark minus a lookback, through search (200 a
   call, its own rate bucket, past the 10,000 cap) or v1 `modified/after` (1,000 a call), their
-  associations in batch reads of 1,000, and the archived lists.
+  associations in batch reads of 1,000. HubSpot dates no archive where search finds it, so one
+  search call counts each type's live records; only when that count differs from what
+  raw_hubspot would hold is the archived list (which grows with every archive ever made) read.
 - `reconcile`: every live id and its associations, so association-only changes and records
   purged outright (never seen as archived) are fixed; `seen_ids` lets the caller mark the rest.
 - a window `[start, end)` on creation time: exactly the records created in it (backfills).
@@ -72,6 +74,9 @@ class SyncPlan:
     loaded_versions: Callable[[str, list[str]], dict[str, datetime]] | None = None
     # object type -> ids of the live rows already loaded; lets a reconcile add what is missing.
     loaded_ids: Callable[[str], set[int]] | None = None
+    # (object type, ids read live, ids read archived) -> how many live rows raw_hubspot holds once
+    # they are loaded; an incremental sync reads an archived list only when HubSpot counts otherwise.
+    live_count: Callable[[str, set[str], set[str]], int] | None = None
 
 
 @dataclass
@@ -208,8 +213,16 @@ class PortalReader:
             streams.append((object_type, lambda t=object_type: self._object_stream(t)))
         if plan.mode != "reconcile":
             for object_type in plan.object_types:
-                streams.append((f"{object_type} (archived)", lambda t=object_type: self._archived(t)))
+                if not self._counts_before_archived(object_type):
+                    streams.append((f"{object_type} (archived)", lambda t=object_type: self._archived(t)))
         return streams
+
+    def _counts_before_archived(self, object_type: str) -> bool:
+        """Whether this type's change read ends by checking counts (and then reads the archived
+        list itself, if they differ)."""
+        plan = self.plan
+        return (plan.mode == "incremental" and plan.window is None and plan.live_count is not None
+                and object_type in plan.bookmarks)
 
     def progress(self, message: str) -> None:
         self._progress(f"account {self.plan.account_id}: {message}")
@@ -273,7 +286,8 @@ class PortalReader:
         elif plan.mode == "incremental" and object_type in plan.bookmarks:  # changes since the bookmark
             since = plan.bookmarks[object_type] - plan.lookback_seconds * 1000
             filters = [{"propertyName": spec.modified_property, "operator": "GTE", "value": str(since)}]
-            yield from self._search(spec, filters)
+            read = yield from self._search(spec, filters)
+            yield from self._archived_if_counts_differ(object_type, read)
         else:
             yield from self._list(spec, reconcile=plan.mode == "reconcile")
         self._set_bookmark(object_type)
@@ -327,11 +341,14 @@ class PortalReader:
             yield spec.name, rows
 
     def _search(self, spec: ObjectSpec, filters: list[dict]) -> Iterator[Batch]:
-        """Search pages (200 a call); their associations once 1,000 records are in hand."""
+        """Search pages (200 a call); their associations once 1,000 records are in hand. Returns
+        the ids read."""
         count = 0
         pending: list[dict] = []
+        read: set[str] = set()
         for results in self.api.search_pages(spec.name, filters, spec.all_properties()):
-            rows, _, _, bad = self._checked(spec, results)
+            rows, _, ids, bad = self._checked(spec, results)
+            read.update(str(i) for i in ids)
             yield "quarantine", bad
             pending.extend(self._unseen(spec.name, rows))
             if len(pending) >= ASSOCIATION_BATCH_IDS:
@@ -344,6 +361,7 @@ class PortalReader:
             yield from self._with_associations(spec, pending)
             count += len(pending)
         self.progress(f"{spec.name}: {count:,} changed")
+        return read
 
     def _unseen(self, object_type: str, rows: list[dict]) -> list[dict]:
         """Rows minus those the lookback read again at the version already loaded."""
@@ -369,14 +387,37 @@ class PortalReader:
         return links
 
     def _archived(self, object_type: str) -> Iterator[Batch]:
+        """The archived list (100 a call), marked deleted; returns the ids read."""
         spec = self.plan.specs[object_type]
         window = self.plan.window
+        archived: set[str] = set()
         for results, _ in self.api.list_pages(object_type, spec.all_properties(), archived=True):
-            rows, _, _, bad = self._checked(spec, results)
+            rows, _, ids, bad = self._checked(spec, results)
+            archived.update(str(i) for i in ids)
             yield "quarantine", bad
             if window is not None:
                 rows = [r for r in rows if r["created_at"] and window[0] <= r["created_at"] < window[1]]
             yield object_type, rows
+        return archived
+
+    def _archived_if_counts_differ(self, object_type: str, read: set[str]) -> Iterator[Batch]:
+        """After an incremental change read: the archived list only if HubSpot's count of live
+        records differs from what raw_hubspot holds once `read` is loaded (one search call instead
+        of a list that grows with every archive ever made). A record archived since the last sync
+        makes them differ; so does one purged or never loaded, which only a reconcile fixes."""
+        count = self.plan.live_count
+        assert count is not None
+        theirs = self.api.live_total(object_type)
+        ours = count(object_type, read, set())
+        if theirs == ours:
+            return
+        self.progress(f"{object_type}: HubSpot holds {theirs:,} live, raw_hubspot {ours:,}: reading the archived list")
+        archived = yield from self._archived(object_type)
+        ours = count(object_type, read, archived)
+        if ours != theirs:
+            self.progress(f"{object_type}: HubSpot holds {theirs:,} live, raw_hubspot {ours:,} after marking the "
+                          f"archived ones; records purged or never loaded are fixed by a reconcile "
+                          f"(`revsync sync hubspot --reconcile`)")
 
     # --- legacy v1 engagements -------------------------------------------------------------
 
@@ -445,6 +486,9 @@ class PortalReader:
         self.outcome.v1_used = True
         if not incremental:
             self.outcome.seen_ids.update(seen)
+        for object_type in engagement_types:
+            if incremental and self._counts_before_archived(object_type):
+                yield from self._archived_if_counts_differ(object_type, {str(i) for i in seen[object_type]})
         if plan.mode == "reconcile":
             for object_type in engagement_types:
                 yield from self._load_missing(plan.specs[object_type], seen[object_type])
