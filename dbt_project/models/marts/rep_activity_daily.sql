@@ -1,4 +1,6 @@
-{#- One row per account, rep and day (in the account's time zone) with any activity. -#}
+{#- One row per account, rep and day (in the account's time zone) with any activity. The manager
+    dashboard and BI logins read it by account and day. -#}
+{{ config(indexes=[{'columns': ['account_id', 'activity_date']}]) }}
 with activities as (
 
     select

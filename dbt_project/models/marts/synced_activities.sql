@@ -4,6 +4,10 @@
         unique_key='activity_id',
         incremental_strategy='merge',
         on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['activity_id'], 'unique': True},
+            {'columns': ['synced_at']},
+        ],
     )
 }}
 {#- One row per sales activity from any source: every HubSpot engagement and Aircall call, with
@@ -35,12 +39,22 @@ watermark as (
 
 ),
 
--- Loads whose rows this table already holds as they are.
+-- Sync times within the lookback that this table holds: their loads were seen by a build.
+recent_synced as (
+
+    select distinct synced_at from {{ this }} where synced_at > (select synced_since from watermark)
+
+),
+
+-- Loads whose rows this table already holds as they are: those before the lookback, and those
+-- within it that a build saw (a load committed meanwhile with an earlier time is not among them).
 built_loads as (
 
-    select load_id from {{ ref('stg_hubspot__loads') }} where loaded_at <= (select synced_since from watermark)
+    select load_id from {{ ref('stg_hubspot__loads') }}
+    where loaded_at <= (select synced_since from watermark) or loaded_at in (select synced_at from recent_synced)
     union all
-    select load_id from {{ ref('stg_aircall__loads') }} where loaded_at <= (select synced_since from watermark)
+    select load_id from {{ ref('stg_aircall__loads') }}
+    where loaded_at <= (select synced_since from watermark) or loaded_at in (select synced_at from recent_synced)
 
 ),
 
