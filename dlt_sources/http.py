@@ -292,12 +292,14 @@ class ApiClient:
         started = time.monotonic()
         attempt = 0
         refreshed = 0
-        token = self.credentials.access_token()
         content = orjson.dumps(json_body) if json_body is not None else None
         while True:
             if self._closed:
                 raise Cancelled(f"{self.who}: the sync ended while {label} was still being retried")
             budget.acquire()
+            # Taken after the wait for the budget, which can be long: the token sent is the
+            # newest, not one another thread may have seen rejected and replaced meanwhile.
+            token = self.credentials.access_token()
             problem: str
             retry_after: float | None = None
             try:
@@ -326,7 +328,7 @@ class ApiClient:
                     refreshed += 1
                     self.stats.note("refreshes")
                     log.info("%s: 401 on %s, refreshing the token once", self.who, label)
-                    token = self.credentials.refresh_after_unauthorized(token)
+                    self.credentials.refresh_after_unauthorized(token)
                     continue
                 elif status == 429 and _json_field(response.text, "policyName") == "DAILY":
                     raise DailyLimitReached(

@@ -119,11 +119,12 @@ class HubSpotApi:
             if not after:
                 return
 
-    def search_pages(self, object_type: str, filters: list[dict], properties: Sequence[str]
-                     ) -> Iterator[list[dict]]:
-        """Every record matching `filters` (one AND group), in id order, past the 10,000 cap.
+    def search_pages(self, object_type: str, filters: list[dict], properties: Sequence[str],
+                     descending: bool = False) -> Iterator[list[dict]]:
+        """Every record matching `filters` (one AND group), in id order (highest first when
+        `descending`), past the 10,000 cap.
 
-        Each page is its own query for ids above the last one seen (keyset paging), never an
+        Each page is its own query for ids beyond the last one seen (keyset paging), never an
         offset: a record archived while we page cannot shift a later one out of reach, and
         HubSpot's 10,000-result cap per query never applies.
         """
@@ -132,15 +133,20 @@ class HubSpotApi:
         while True:
             group = list(filters)
             if last_id is not None:
-                group.append({"propertyName": "hs_object_id", "operator": "GT", "value": str(last_id)})
+                group.append({"propertyName": "hs_object_id", "operator": "LT" if descending else "GT",
+                              "value": str(last_id)})
             body = self.client.post(path, {
-                "filterGroups": [{"filters": group}],
-                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+                "filterGroups": [{"filters": group}] if group else [],
+                "sorts": [{"propertyName": "hs_object_id", "direction": "DESCENDING" if descending else "ASCENDING"}],
                 "properties": list(properties), "limit": SEARCH_PAGE,
             }, label=f"POST {path}")
             results = body.get("results") or []
             if results:
-                last_id = int(results[-1]["id"])
+                ids = [int(r["id"]) for r in results if isinstance(r, dict) and str(r.get("id", "")).isdigit()]
+                if not ids:
+                    raise SourceError(f"{self.client.who}: {path} answered a page of {len(results)} records "
+                                      f"without one readable id, so the search cannot go on past it")
+                last_id = min(ids) if descending else max(ids)
                 yield results
             if len(results) < SEARCH_PAGE or not (body.get("paging") or {}).get("next"):
                 return

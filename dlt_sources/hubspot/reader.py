@@ -8,8 +8,11 @@ sync of this portal. A record that cannot become a row goes to the `quarantine` 
 reason, counted per object type; a page holding one id twice keeps the newest version.
 
 Modes:
-- `full`: every live record through the object lists (100 a call, associations inline), plus the
-  archived ones; optionally the legacy v1 engagements API (250 a call) while HubSpot answers it.
+- `full`: every live record, read from both ends of each type's id range at once until they meet:
+  the object list upward (100 a call, associations inline) and search downward (200 a call in
+  its own rate bucket, associations in batch reads of 1,000), so search's bucket adds to the
+  list's; plus the archived records. Optionally the legacy v1 engagements API (250 a call) while
+  HubSpot answers it.
 - `incremental`: records modified since the bookmark minus a lookback, through search (200 a
   call, its own rate bucket, past the 10,000 cap) or v1 `modified/after` (1,000 a call), their
   associations in batch reads of 1,000. HubSpot dates no archive where search finds it, so one
@@ -52,7 +55,9 @@ log = logging.getLogger("revsync.sources.hubspot")
 
 MODES = ("incremental", "full", "reconcile")
 DEFAULT_LOOKBACK_SECONDS = 300  # covers search's indexing delay ("a few moments")
-DEFAULT_WORKERS = 8
+# Streams at once: every type's list and search, so that when the small types are done the
+# largest ones still keep both rate buckets busy (the budget, not the threads, sets the pace).
+DEFAULT_WORKERS = 16
 READ_AHEAD_PAGES = 96
 
 Batch = tuple[str, list[dict]]  # (raw table, rows)
@@ -80,6 +85,37 @@ class SyncPlan:
 
 
 @dataclass
+class Meeting:
+    """A full read of one type from both ends: the list upward from the lowest id, search downward
+    from the highest. Each page is checked against where the other has got to, under a lock, so
+    together they read every id, and both stop where they meet."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    listed_to: int = 0  # every id up to this one was listed
+    found_from: float = float("inf")  # every id from this one up was found by search
+
+    def listed(self, ids: set[int]) -> tuple[float, bool]:
+        """The list read a page: (keep its ids below this, stop after it)."""
+        with self.lock:
+            below = self.found_from
+            if ids and max(ids) < below:
+                self.listed_to = max(self.listed_to, max(ids))
+                return below, False
+            self.listed_to = below  # met: the list now holds everything below search's part
+            return below, True
+
+    def found(self, ids: set[int]) -> tuple[float, bool]:
+        """Search read a page, highest ids first: (keep its ids above this, stop after it)."""
+        with self.lock:
+            above = self.listed_to
+            if ids and min(ids) > above:
+                self.found_from = min(self.found_from, min(ids))
+                return above, False
+            self.found_from = above  # met: search now holds everything above the list's part
+            return above, True
+
+
+@dataclass
 class SyncOutcome:
     """What a read did, for the caller's state, deletion marking and summary."""
 
@@ -102,6 +138,8 @@ class PortalReader:
         self._local_start_ms = int(time.time() * 1000)
         self._newest: dict[str, datetime] = {}  # object type -> newest updated_at read
         self._completed: set[str] = set()  # object types read to the end
+        self._meetings: dict[str, Meeting] = {}  # object types read from both ends
+        self._unlisted: set[str] = set()  # object types with a record of no readable id: mark none gone
 
     # --- running the streams ---------------------------------------------------------------
 
@@ -211,6 +249,10 @@ class PortalReader:
             other_types = list(plan.object_types)
         for object_type in other_types:
             streams.append((object_type, lambda t=object_type: self._object_stream(t)))
+            first_read = plan.mode == "full" or (plan.mode == "incremental" and object_type not in plan.bookmarks)
+            if plan.window is None and first_read:
+                self._meetings[object_type] = Meeting()
+                streams.append((object_type, lambda t=object_type: self._search_down(t)))
         if plan.mode != "reconcile":
             for object_type in plan.object_types:
                 if not self._counts_before_archived(object_type):
@@ -289,10 +331,12 @@ class PortalReader:
             read = yield from self._search(spec, filters)
             yield from self._archived_if_counts_differ(object_type, read)
         else:
-            yield from self._list(spec, reconcile=plan.mode == "reconcile")
+            yield from self._list(spec, reconcile=plan.mode == "reconcile", meeting=self._meetings.get(object_type))
         self._set_bookmark(object_type)
 
-    def _list(self, spec: ObjectSpec, reconcile: bool) -> Iterator[Batch]:
+    def _list(self, spec: ObjectSpec, reconcile: bool, meeting: Meeting | None = None) -> Iterator[Batch]:
+        """The object list, 100 a call with associations inline; with a `meeting`, only up to
+        where search (reading down from the top) has got."""
         properties = ("hs_object_id",) if reconcile else spec.all_properties()
         seen: set[int] = set()
         complete = True  # every listed record had a readable id
@@ -301,6 +345,11 @@ class PortalReader:
             rows, results, ids, bad = self._checked(spec, page)
             seen |= ids
             complete = complete and all(_has_id(record) for record in page)
+            met = False
+            if meeting is not None:
+                below, met = meeting.listed(ids)
+                rows = [row for row in rows if int(row["id"]) < below]
+                results = [record for record in results if int(record["id"]) < below]
             if bad:
                 yield "quarantine", bad
             links: list[dict] = []
@@ -321,11 +370,46 @@ class PortalReader:
             count += len(results)
             if count % 10_000 < len(results):
                 self.progress(f"{spec.name}: {count:,} read")
-        if complete:  # a record with no readable id might be any loaded one: mark none gone
-            self.outcome.seen_ids[spec.name] = seen
+            if met:
+                break
+        self._saw(spec.name, seen, complete)
         if reconcile:
             yield from self._load_missing(spec, seen)
-        self.progress(f"{spec.name}: {count:,} read")
+        self.progress(f"{spec.name}: {count:,} read" + (" from the list" if meeting else ""))
+
+    def _search_down(self, object_type: str) -> Iterator[Batch]:
+        """The other end of a full read (see Meeting): search from the highest id down."""
+        spec, meeting = self.plan.specs[object_type], self._meetings[object_type]
+        seen: set[int] = set()
+        pending: list[dict] = []
+        count = 0
+        for results in self.api.search_pages(object_type, [], spec.all_properties(), descending=True):
+            rows, _, ids, bad = self._checked(spec, results)
+            seen |= ids
+            above, met = meeting.found(ids)
+            yield "quarantine", bad
+            pending.extend(row for row in rows if int(row["id"]) > above)
+            if len(pending) >= ASSOCIATION_BATCH_IDS or (met and pending):
+                yield from self._with_associations(spec, pending)
+                count += len(pending)
+                pending = []
+            if met:
+                break
+        if pending:
+            yield from self._with_associations(spec, pending)
+            count += len(pending)
+        self._saw(object_type, seen, True)
+        self.progress(f"{object_type}: {count:,} read through search, from the highest id down")
+
+    def _saw(self, object_type: str, ids: set[int], complete: bool) -> None:
+        """Live ids a full read found (its parts add up); a record with no readable id might be
+        any loaded one, so then none is marked gone."""
+        with self._lock:
+            if not complete:
+                self._unlisted.add(object_type)
+                self.outcome.seen_ids.pop(object_type, None)
+            elif object_type not in self._unlisted:
+                self.outcome.seen_ids.setdefault(object_type, set()).update(ids)
 
     def _load_missing(self, spec: ObjectSpec, seen: set[int]) -> Iterator[Batch]:
         """Live records HubSpot lists that raw_hubspot lacks (a change search never showed):

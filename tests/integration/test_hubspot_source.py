@@ -132,8 +132,8 @@ def test_incremental_after_changes_equals_truth(portals):
     result = portals.sync("account-1", progress=messages.append)
     changed = {t: result.changed.get(t, 0) for t in ENGAGEMENTS}
     # Archives show in HubSpot's count of live records, and only then is an archived list read.
-    archived_lists = {t for t in ENGAGEMENTS
-                      if any(f": {t}: HubSpot holds" in m and m.endswith("reading the archived list") for m in messages)}
+    archived_lists = {t for t in ENGAGEMENTS if any(f": {t}: HubSpot holds" in m
+                                                   and m.endswith("reading the archived list") for m in messages)}
     assert archived_lists == {t for t in ENGAGEMENTS if changes[t]["archived"]}, (messages, changes)
     assert all(changed[t] >= changes[t]["created"] + changes[t]["modified"] for t in ENGAGEMENTS), (changed, changes)
     # Creates, modifications and archives are caught by the incremental sync itself.
@@ -222,7 +222,10 @@ def test_a_read_in_parts_keeps_the_old_bookmarks_until_its_last_part(portals):
     result = sync_portal(portals.url, portals.sandbox.url, source, HubSpotSyncOptions(**options),
                          pipelines_dir=portals.pipelines_dir)
     # No bookmark was saved, so the rerun lists every type again rather than searching for changes.
-    assert not any("/search" in endpoint for endpoint in result.calls_by_endpoint), result.calls_by_endpoint
+    listed = {t for t in ("contacts", "companies", "deals", *ENGAGEMENTS)
+              if f"GET /crm/objects/2026-09/{t}" in result.calls_by_endpoint}
+    assert listed >= {"contacts", "companies", "deals"} | (set() if portals.v1 else set(ENGAGEMENTS)), listed
+    assert not portals.v1 or "GET /engagements/v1/engagements/paged" in result.calls_by_endpoint
     assert_equals_truth(portals.url, account_id, portals.truth("account-2"))
     assert duplicate_keys(portals.url) == 0
 
@@ -235,7 +238,8 @@ def test_a_sync_from_a_fresh_working_folder_resumes_rather_than_reloads(portals,
     result = sync_portal(portals.url, portals.sandbox.url, StaticToken(account_id, "hubspot", token),
                          HubSpotSyncOptions(search=(1000, 1.0), use_v1_engagements=portals.v1),
                          pipelines_dir=str(tmp_path / "fresh-pod"))
-    # A reload would list without searching, and count every record as new.
-    assert any("/search" in endpoint for endpoint in result.calls_by_endpoint), result.calls_by_endpoint
+    # A reload would list every type, and count every record as new.
+    assert not any(endpoint.startswith("GET /crm/objects/") for endpoint in result.calls_by_endpoint), \
+        result.calls_by_endpoint
     assert sum(result.changed.values()) == 0, result.changed
     portals.assert_equal("account-1")
