@@ -1,6 +1,6 @@
-"""The instance as deployed: runs submitted to the queued run coordinator and launched by a real
-`dagster-daemon`, which holds two runs of one (provider, account) apart and builds dbt once after
-the batch."""
+"""The instance as deployed: one code server (deploy/values.yaml's user deployment), runs submitted
+to the queued run coordinator and launched by a real `dagster-daemon`, which holds two runs of one
+(provider, account) apart and builds dbt once after the batch."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,13 +41,60 @@ def connect(url: str, name: str, token: str, api_base: str) -> str:
     return account.slug
 
 
-def launch(slug: str, day: str, log, *, incremental: bool = True) -> subprocess.Popen:
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Interrupt a process started in a session of its own, then whatever it started (a run it
+    launched runs in a process of its own); kill what does not stop."""
+    children = psutil.Process(proc.pid).children(recursive=True)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):  # it may have stopped with its parent
+            child.terminate()
+    for child in psutil.wait_procs(children, timeout=10)[1]:
+        child.kill()
+
+
+@contextlib.contextmanager
+def code_server(log) -> Iterator[list[str]]:
+    """The code location loaded once and served over gRPC, as on the cluster; yields the options
+    with which the CLI and the daemon reach it (each loaded it on its own before: three launches
+    and the daemon, on two cores, spent half a minute on that)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "dagster"), "api", "grpc", "-m", "orchestration.definitions", "-d", str(PROJECT_ROOT),
+         "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while True:  # the server listens once the definitions are loaded
+            assert server.poll() is None, f"the code server exited with {server.returncode}"
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline, "the code server did not listen within 180 s"
+            time.sleep(0.2)
+        yield ["--grpc-host", "127.0.0.1", "--grpc-port", str(port)]
+    finally:
+        stop(server)
+
+
+def launch(location: list[str], slug: str, day: str, log, *, incremental: bool = True) -> subprocess.Popen:
     """Submit a run the way the schedule (incremental) or a backfill (the day's window) does; with the
     queued coordinator it waits in the queue."""
     tags = {"dagster/partition": f"{slug}|{day}", CONNECTION_TAG: f"hubspot:{slug}"}
     config = {"ops": {"hubspot": {"config": INCREMENTAL if incremental else {"incremental": False}}}}
     return subprocess.Popen(
-        [str(BIN / "dagster"), "job", "launch", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-j", "hubspot_sync_job",
+        [str(BIN / "dagster"), "job", "launch", *location, "-j", "hubspot_sync_job",
          "--config-json", json.dumps(config), "--tags", json.dumps(tags)],
         cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
 
@@ -83,23 +132,24 @@ def slugs(environment, sandbox_url):
     return found
 
 
-@pytest.mark.timeout(1200)  # three code-location loads, a daemon, three syncs and a dbt build on a shared machine
+@pytest.mark.timeout(1200)  # a code server, a daemon, three syncs and a dbt build on a shared machine
 def test_the_daemon_runs_one_sync_per_account_at_a_time_then_dbt_once(environment, slugs, tmp_path):
     a, b = slugs
     day = last_complete_day(datetime.now(UTC))
     started = time.time()
-    with open(tmp_path / "launch.log", "w") as log:
+    with (open(tmp_path / "server.log", "w") as server_log, code_server(server_log) as location,
+          open(tmp_path / "launch.log", "w") as log, dg.DagsterInstance.get() as instance):
         # Account a: its daily sync and a backfill of an earlier day, submitted together.
         earlier = (datetime.fromisoformat(day) - timedelta(days=3)).date().isoformat()
-        launches = [launch(a, day, log), launch(a, earlier, log, incremental=False), launch(b, day, log)]
+        launches = [launch(location, a, day, log), launch(location, a, earlier, log, incremental=False),
+                    launch(location, b, day, log)]
         for proc in launches:
             assert proc.wait(180) == 0, (tmp_path / "launch.log").read_text()[-3000:]
-    with dg.DagsterInstance.get() as instance:
         submitted = runs_of(instance, "hubspot_sync_job", started)
         assert [r.dagster_run.status for r in submitted] == [dg.DagsterRunStatus.QUEUED] * 3
 
         daemon_log = open(tmp_path / "daemon.log", "w")
-        daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
+        daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", *location],
                                   cwd=PROJECT_ROOT, stdout=daemon_log, stderr=subprocess.STDOUT,
                                   start_new_session=True, env={**os.environ})
         try:
@@ -114,22 +164,10 @@ def test_the_daemon_runs_one_sync_per_account_at_a_time_then_dbt_once(environmen
                     break
                 assert time.monotonic() < deadline, (
                     [(r.dagster_run.job_name, r.dagster_run.status.value) for r in syncs + builds],
-                    (tmp_path / "daemon.log").read_text()[-3000:])
-                time.sleep(2)
+                    (tmp_path / "daemon.log").read_text()[-3000:], (tmp_path / "server.log").read_text()[-3000:])
+                time.sleep(0.5)
         finally:
-            # The daemon's code server runs in a session of its own: stop it by its pid too.
-            children = psutil.Process(daemon.pid).children(recursive=True)
-            os.killpg(daemon.pid, signal.SIGINT)
-            try:
-                daemon.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(daemon.pid, signal.SIGKILL)
-                daemon.wait()
-            for child in children:
-                with contextlib.suppress(psutil.NoSuchProcess):  # it may have stopped with the daemon
-                    child.terminate()
-            for child in psutil.wait_procs(children, timeout=10)[1]:
-                child.kill()
+            stop(daemon)
             daemon_log.close()
 
         assert [r.dagster_run.status for r in syncs] == [dg.DagsterRunStatus.SUCCESS] * 3
