@@ -1,9 +1,9 @@
 {#- In an incremental build of synced_activities, the where clause that keeps only the rows of a
-    HubSpot engagement table to rebuild: written by a load not yet built, with links written by
-    one, or whose owner's rep or (calls) disposition's label changed. Nothing in a full build. -#}
+    HubSpot engagement table to rebuild: written by a load completed since the last build, with
+    links written by one, or whose owner's rep or (calls) disposition's label changed. Nothing in a full build. -#}
 {% macro rebuilt_activities_only(object_type, id_column, disposition_column=none) %}
     {%- if is_incremental() %}
-    where load_id not in (select load_id from built_loads)
+    where load_id = any(array(select load_id from new_loads))
         or (account_id, {{ id_column }}) in (
             select account_id, from_id from changed_links where from_type = '{{ object_type }}'
         )

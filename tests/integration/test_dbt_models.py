@@ -1,6 +1,7 @@
 """The dbt models over real synced data: the sandbox's portals synced over HTTP into PostgreSQL,
 then `dbt build` for real. rep_activity_daily equals counts made here from the sandbox's own API;
-an incremental build of synced_activities equals a full refresh after upstream changes."""
+an incremental build of synced_activities equals a full refresh after upstream changes; data tests
+given a time check only the rows synced since it."""
 
 from __future__ import annotations
 
@@ -246,3 +247,38 @@ def test_source_freshness_reports_a_raw_table_never_loaded_without_failing(envir
     else:  # never loaded: no load time, and a warning (the add-on may never be bought), not an error
         assert statuses["aircall.call_transcriptions"][0] == "warn"
         assert statuses["aircall.call_transcriptions"][1].startswith("0001-01-01")
+
+
+def test_data_tests_given_a_time_check_only_the_rows_synced_since(environment, built, tmp_path):
+    url = environment.database_url
+    (activity_id, activity_type, synced_at) = query(
+        url, "select activity_id, activity_type, synced_at from analytics.synced_activities "
+        "order by activity_id limit 1")[0]
+    (after_the_last,) = query(url, "select max(synced_at) + interval '1 hour' from analytics.synced_activities")[0]
+
+    def accepted_values(name: str, since=None) -> int:
+        dbt = Path(sys.executable).parent / "dbt"
+        scope = ["--vars", json.dumps({"data_tests_synced_since": since.isoformat()})] if since else []
+        result = subprocess.run(
+            [str(dbt), "test", "--select", "synced_activities,test_name:accepted_values", *scope,
+             "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+             "--target-path", str(tmp_path / name), "--log-path", str(tmp_path / name)],
+            env=os.environ.copy(), capture_output=True, text=True, timeout=600,
+        )
+        assert "accepted_values_synced_activities_activity_type" in result.stdout, result.stdout[-3000:]
+        return result.returncode
+
+    def write(activity_type: str, synced: datetime) -> None:
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("update analytics.synced_activities set activity_type = %s, synced_at = %s "
+                        "where activity_id = %s", (activity_type, synced, activity_id))
+        conn.close()
+
+    try:
+        write("fax", synced_at)  # a bad value in a row synced before the time given
+        assert accepted_values("since", after_the_last) == 0
+        assert accepted_values("all") != 0
+        write("fax", after_the_last)  # the same value in a row synced since
+        assert accepted_values("since-again", after_the_last) != 0
+    finally:
+        write(activity_type, synced_at)

@@ -14,8 +14,8 @@
     its rep, outcome label, associated records, and when revsync last loaded it.
 
     Incremental: each build reads only the source rows it must rebuild, before any join or
-    aggregation, and merges them: the records and links written by a load not yet built (one
-    committed after the last build, or still being written), and the activities whose rep or
+    aggregation, and merges them: the records and links written by a load completed since the
+    last build (a load still being written is merged once it completes), and the activities whose rep or
     outcome label changed in between (a rep added, an owner's email or a disposition's label
     edited). Every other activity is built from rows already merged and unchanged since. -#}
 with users as (
@@ -46,15 +46,15 @@ recent_synced as (
 
 ),
 
--- Loads whose rows this table already holds as they are: those before the lookback, and those
--- within it that a build saw (a load committed meanwhile with an earlier time is not among them).
-built_loads as (
+-- Loads whose rows this table does not hold yet: completed after the lookback began, and not seen
+-- by a build (a load committed after a build with an earlier time than the newest it saw is).
+new_loads as (
 
     select load_id from {{ ref('stg_hubspot__loads') }}
-    where loaded_at <= (select synced_since from watermark) or loaded_at in (select synced_at from recent_synced)
+    where loaded_at > (select synced_since from watermark) and loaded_at not in (select synced_at from recent_synced)
     union all
     select load_id from {{ ref('stg_aircall__loads') }}
-    where loaded_at <= (select synced_since from watermark) or loaded_at in (select synced_at from recent_synced)
+    where loaded_at > (select synced_since from watermark) and loaded_at not in (select synced_at from recent_synced)
 
 ),
 
@@ -62,7 +62,9 @@ changed_links as (
 
     select distinct account_id, from_type, from_id
     from {{ ref('stg_hubspot__associations') }}
-    where load_id not in (select load_id from built_loads)
+    -- "= any(array(...))", not "in (...)": PostgreSQL then filters the raw rows on it before the
+    -- view expands each row's id list, not after.
+    where load_id = any(array(select load_id from new_loads))
 
 ),
 
@@ -345,7 +347,7 @@ aircall_activities as (
         and users.account_id = calls.account_id
         and users.source_user_id = calls.user_id
     {%- if is_incremental() %}
-    where calls.load_id not in (select load_id from built_loads)
+    where calls.load_id = any(array(select load_id from new_loads))
         or (calls.account_id, 'aircall', calls.user_id) in (select * from stale_reps)
     {%- endif %}
 
