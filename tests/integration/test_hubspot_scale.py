@@ -47,6 +47,15 @@ def test_more_than_10000_changes_in_one_window_are_all_synced(environment, tmp_p
     try:
         account_id = new_account_id(environment.database_url)
         sync(environment, sandbox, account_id, tmp_path / "dlt", object_types=types)
+        # Nothing changed since: two calls per type (the change search and the count of live
+        # records), however many archived records there are to list.
+        assert truth(sandbox)["calls"]["archived_count"] > 100  # more than a page of them
+        unchanged = sync(environment, sandbox, account_id, tmp_path / "dlt", object_types=types)
+        assert sum(unchanged.changed.values()) == 0, unchanged.changed
+        per_type = {t: sum(n for endpoint, n in unchanged.calls_by_endpoint.items()
+                           if f"/objects/2026-09/{t}" in endpoint or f"/associations/2026-09/{t}/" in endpoint)
+                    for t in types}
+        assert all(n <= 2 for n in per_type.values()), (per_type, unchanged.calls_by_endpoint)
         # Every record changes inside one hour: one incremental window past the cap.
         response = httpx.post(f"{sandbox.url}/_sandbox/advance",
                               json={"seconds": 3600, "fraction": 0, "modify": 1.0}, timeout=120)
