@@ -76,6 +76,13 @@ def start_demo(home) -> tuple[subprocess.Popen, dict[str, str]]:
     }
 
 
+@pytest.fixture(scope="module")
+def demo_home():
+    """One home for this module's demos, as on a checkout: the first demo creates the database and
+    builds every model; the next reuses them (`make demo` a second time), whichever test runs first."""
+    return make_home("revsync-demo-")
+
+
 def assert_gone(urls: dict[str, str], within_s: float) -> None:
     deadline = time.monotonic() + within_s
     for url in (f"{urls['ui']}/server_info", f"{urls['sandbox']}/_sandbox/health"):
@@ -88,8 +95,8 @@ def assert_gone(urls: dict[str, str], within_s: float) -> None:
             time.sleep(0.5)
 
 
-def test_demo_serves_dagster_and_a_bi_login_then_ctrl_c_stops_everything():
-    home = make_home("revsync-demo-")
+def test_demo_serves_dagster_and_a_bi_login_then_ctrl_c_stops_everything(demo_home):
+    home = demo_home
     demo, urls = start_demo(home)
     try:
         assert httpx.get(f"{urls['ui']}/server_info", timeout=10).json()["dagster_version"]
@@ -108,8 +115,8 @@ def test_demo_serves_dagster_and_a_bi_login_then_ctrl_c_stops_everything():
     assert EmbeddedPostgres(home=home).running_pid() is None  # the demo started it, so it stopped it
 
 
-def test_a_killed_demo_leaves_no_orphans():
-    home = make_home("revsync-demo-kill-")
+def test_a_killed_demo_leaves_no_orphans(demo_home):
+    home = demo_home
     demo, urls = start_demo(home)
     demo.kill()  # kill -9: no chance to clean up
     demo.wait()
