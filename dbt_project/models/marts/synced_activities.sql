@@ -62,8 +62,7 @@ changed_links as (
 
     select distinct account_id, from_type, from_id
     from {{ ref('stg_hubspot__associations') }}
-    -- "= any(array(...))", not "in (...)": PostgreSQL then filters the raw rows on it before the
-    -- view expands each row's id list, not after.
+    -- "= any(array(...))", not "in (...)": PostgreSQL then filters the raw rows on it in the scan.
     where load_id = any(array(select load_id from new_loads))
 
 ),
@@ -222,16 +221,11 @@ engagements as (
 ),
 
 -- The contacts, companies and deals each engagement is associated with, as sorted id arrays.
-links as (
+-- The engagements' association rows; in an incremental build only the rebuilt ones', picked before
+-- their id lists are expanded (materialized, so that PostgreSQL does not expand every list first).
+link_lists as {% if is_incremental() %}materialized {% endif %}(
 
-    select
-        account_id,
-        from_type,
-        from_id,
-        array_agg(to_id order by to_id::bigint) filter (where to_type = 'contacts') as contact_ids,
-        array_agg(to_id order by to_id::bigint) filter (where to_type = 'companies') as company_ids,
-        array_agg(to_id order by to_id::bigint) filter (where to_type = 'deals') as deal_ids,
-        max(load_id) as load_id
+    select account_id, from_type, from_id, to_type, to_ids, load_id
     from {{ ref('stg_hubspot__associations') }}
     where from_type in ('calls', 'emails', 'meetings', 'notes', 'tasks')
     {%- if is_incremental() %}
@@ -239,7 +233,23 @@ links as (
             select account_id, activity_type || 's', source_record_id from engagements
         )
     {%- endif %}
-    group by account_id, from_type, from_id
+
+),
+
+links as (
+
+    select
+        link_lists.account_id,
+        link_lists.from_type,
+        link_lists.from_id,
+        array_agg(ids.to_id order by ids.to_id::bigint) filter (where link_lists.to_type = 'contacts') as contact_ids,
+        array_agg(ids.to_id order by ids.to_id::bigint) filter (where link_lists.to_type = 'companies') as company_ids,
+        array_agg(ids.to_id order by ids.to_id::bigint) filter (where link_lists.to_type = 'deals') as deal_ids,
+        max(link_lists.load_id) as load_id
+    from link_lists
+    -- A record with an empty list of a type has no link of it.
+    cross join lateral jsonb_array_elements_text(link_lists.to_ids) as ids (to_id)
+    group by link_lists.account_id, link_lists.from_type, link_lists.from_id
 
 ),
 

@@ -1,3 +1,5 @@
+{#- The association rows as loaded: a record's related ids of one type as a JSON array. Models
+    that need only some records' links filter these before expanding them. -#}
 with source as (
 
     {{ source_columns(source('hubspot', 'associations'), {
@@ -6,18 +8,17 @@ with source as (
 
 ),
 
-links as (
+renamed as (
 
     select
-        source.account_id::uuid as account_id,
-        source.from_type,
-        source.from_id,
-        source.to_type,
-        to_ids.to_id,
-        source._dlt_load_id as load_id
+        account_id::uuid as account_id,
+        from_type,
+        from_id,
+        to_type,
+        coalesce(to_ids, '[]'::jsonb) as to_ids,
+        _dlt_load_id as load_id
     from source
-    cross join lateral jsonb_array_elements_text(coalesce(source.to_ids, '[]'::jsonb)) as to_ids (to_id)
 
 )
 
-select * from links
+select * from renamed
