@@ -67,8 +67,8 @@ def stop(proc: subprocess.Popen) -> None:
 @contextlib.contextmanager
 def code_server(log) -> Iterator[list[str]]:
     """The code location loaded once and served over gRPC, as on the cluster; yields the options
-    with which the CLI and the daemon reach it (each loaded it on its own before: three launches
-    and the daemon, on two cores, spent half a minute on that)."""
+    with which the CLI and the daemon reach it (loading it in each of three launches and in the
+    daemon takes half a minute on two cores)."""
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "dagster"), "api", "grpc", "-m", "orchestration.definitions", "-d", str(PROJECT_ROOT),
