@@ -28,7 +28,9 @@ from tests.integration.hubspot_truth import assert_equals_truth, duplicate_keys,
 from tests.support import get_json
 
 # No archived calls: the rewrite then meets only the live list (the archived one is read at once).
-FLAGS = ("--accounts", "1", "--engagements", "300", "--seed", "37", "--anchor", "2026-11-01T00:00:00Z",
+# About 2,000 calls: a first sync reads them from both ends, and search, reading down from the
+# highest id 200 at a time, is ten pages from the list's first page when the list reads it.
+FLAGS = ("--accounts", "1", "--engagements", "6000", "--seed", "37", "--anchor", "2026-11-01T00:00:00Z",
          "--archived-fraction", "0", "--search-index-delay-ms", "0", "--hubspot-rate-limit", "100000",
          "--search-rate-limit", "100000")
 FAST = RetryPolicy(first_backoff_seconds=0.05, max_backoff_seconds=0.5, give_up_after_seconds=30,
