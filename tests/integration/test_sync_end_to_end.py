@@ -56,24 +56,13 @@ class DailySync:
         return [check for result in self.results for check in result.get_asset_check_evaluations()]
 
 
-SYNCED_ACTIVITIES = dg.AssetKey(["analytics", "synced_activities"])
-
-
-def daily_sync(accounts: dict[str, str], *, every_model: bool) -> DailySync:
-    """One incremental run per account, then dbt: every model with every test (`every_model`), or
-    analytics.synced_activities and the models it reads, with their tests (what the reruns compare
-    with the sandbox, in two thirds of a full build's time)."""
+def materialize_all(accounts: dict[str, str]) -> DailySync:
     from orchestration.definitions import defs
     from orchestration.defs.ingest import connection_partitions
     from orchestration.defs.schedules import INCREMENTAL, last_complete_day
-    from orchestration.defs.transform import dbt_models
 
     definitions = defs()
     day = last_complete_day(datetime.now(UTC))
-    selection = None
-    if not every_model:
-        reads = dg.AssetSelection.assets(SYNCED_ACTIVITIES).upstream().resolve(definitions.resolve_asset_graph())
-        selection = sorted(reads & dbt_models.keys, key=str)
     results = []
     with dg.DagsterInstance.get() as instance:  # dagster-postgres storage from the generated dagster.yaml
         instance.add_dynamic_partitions(connection_partitions("hubspot").name, list(accounts.values()))
@@ -82,7 +71,7 @@ def daily_sync(accounts: dict[str, str], *, every_model: bool) -> DailySync:
                 instance=instance, raise_on_error=False, run_config={"ops": {"hubspot": {"config": INCREMENTAL}}},
                 partition_key=dg.MultiPartitionKey({"connection": slug, "day": day})))
         results.append(definitions.resolve_job_def("dbt_build_job").execute_in_process(
-            instance=instance, raise_on_error=False, asset_selection=selection))
+            instance=instance, raise_on_error=False))
     for result in results:
         failures = [event.message for event in result.all_events if event.is_failure]
         assert result.success, failures
@@ -106,7 +95,7 @@ def test_tokens_are_encrypted_at_rest(environment, connected_accounts, sandbox_u
 
 @pytest.fixture(scope="module")
 def first_sync(connected_accounts) -> DailySync:
-    return daily_sync(connected_accounts, every_model=True)
+    return materialize_all(connected_accounts)
 
 
 def test_materializing_everything_matches_the_sandbox_and_reruns_add_no_duplicates(
@@ -136,8 +125,7 @@ def test_materializing_everything_matches_the_sandbox_and_reruns_add_no_duplicat
     raw_before = query(url, "select count(*), count(distinct (account_id, id)) from raw_hubspot.calls")[0]
     assert raw_before[0] == raw_before[1]
 
-    rerun = daily_sync(connected_accounts, every_model=False)
-    assert SYNCED_ACTIVITIES in {e.asset_key for e in rerun.get_asset_materialization_events()}
+    materialize_all(connected_accounts)
     assert_matches_truth()
     assert query(url, "select count(*), count(distinct (account_id, id)) from raw_hubspot.calls")[0] == raw_before
     duplicates = query(url, "select count(*) - count(distinct activity_id) from analytics.synced_activities")
@@ -166,8 +154,7 @@ def test_changes_and_archives_upstream_reach_the_mart_on_the_next_run(
     # newest changes reach a sync that starts after that, as at HubSpot.
     time.sleep(2.5)
     truth = get_json(f"{sandbox_url}/_sandbox/truth")["accounts"]
-    rerun = daily_sync(connected_accounts, every_model=False)
-    assert SYNCED_ACTIVITIES in {e.asset_key for e in rerun.get_asset_materialization_events()}
+    materialize_all(connected_accounts)
     for account_id, key in connected_accounts.items():
         calls = truth[key]["hubspot"]["objects"]["calls"]
         count, duration = query(
