@@ -81,10 +81,15 @@ class FathomApi:
         if limit is None and remaining is None:
             return
         # Only the global limit is announced; the heavy budget stays at its documented figure.
-        self.overall.adapt(limit, None, remaining)
         reset = _int(headers.get("RateLimit-Reset"))
-        if remaining == 0 and reset:
-            self.overall.pause(reset)  # the window is full until Fathom says it has room
+        if remaining == 0 and reset is not None:
+            # Nothing left: nobody sends for the Reset seconds Fathom names, however long our own
+            # count would keep the window full (counting its limit as sent now would hold every
+            # request for a whole minute when Fathom has room again in one second).
+            self.overall.adapt(limit, None)
+            self.overall.pause(reset)
+            return
+        self.overall.adapt(limit, None, remaining)
 
     def meeting_pages(self, created_after: str | None, created_before: str | None,
                       include_content: bool) -> Iterator[list[dict]]:

@@ -43,3 +43,23 @@ def test_a_pause_holds_every_caller():
     budget.pause(3.0)
     budget.acquire()
     assert clock.now >= 3.0
+
+
+def test_a_fathom_429_holds_requests_for_its_reset_not_a_whole_window():
+    """Fathom's 429 says `RateLimit-Remaining: 0, RateLimit-Reset: 1`: the next request waits
+    about one second, not the minute our own count of a full window would last."""
+    import httpx
+
+    from dlt_sources.fathom.api import FathomApi
+    from dlt_sources.http import StaticToken
+
+    clock = Clock()
+    api = FathomApi("http://127.0.0.1:9", StaticToken("a", "fathom", "key"), uses_oauth=False)
+    try:
+        api.overall = RateBudget("fathom", 60, 60.0, clock=clock, sleep=clock.sleep)
+        api._adapt("/external/v1/meetings", httpx.Headers(
+            {"RateLimit-Limit": "60", "RateLimit-Remaining": "0", "RateLimit-Reset": "1"}))
+        api.overall.acquire()
+        assert 1.0 <= clock.now < 2.0, clock.slept
+    finally:
+        api.close()
