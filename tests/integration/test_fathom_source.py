@@ -4,6 +4,7 @@ loaded is picked up by the next sync; a window loads exactly its meetings; two a
 
 from __future__ import annotations
 
+import email.utils
 import os
 import subprocess
 import sys
@@ -44,6 +45,12 @@ def pipelines_dir(tmp_path_factory) -> str:
 
 def api_key(sandbox, index: int) -> str:
     return sandbox.accounts[index]["fathom"]["api_key"]
+
+
+def sandbox_now(url: str) -> float:
+    """The sandbox's clock (its `Date` header), in epoch seconds."""
+    date = httpx.get(f"{url}/_sandbox/accounts", timeout=10).headers["date"]
+    return email.utils.parsedate_to_datetime(date).timestamp()
 
 
 def sync(environment, sandbox, pipelines_dir, account_id: str, index: int, **options):
@@ -94,14 +101,20 @@ def test_full_then_incremental_equal_truth_and_a_late_transcript_is_picked_up(en
         assert first.rows.get(table, 0) > 0, table
 
     # Three meetings finish now; their transcripts are not processed yet.
-    deliver(sandbox.url, "account-2", count=3)
+    delivered = deliver(sandbox.url, "account-2", count=3)["meetings"]
     second = sync(environment, sandbox, pipelines_dir, account_id, 1)
     assert second.changed["meetings"] == 3 and second.extra["meetings_waiting_for_transcript"] == 3
     raw, expected = raw_summary(url, account_id), truth(sandbox.url, "account-2")
     assert raw["count"] == expected["count"] and raw["checksum"] == expected["checksum"]
     assert raw["transcript_items"] < expected["transcript_items"]
 
-    time.sleep(TRANSCRIPT_DELAY + 1)
+    # Each new meeting is created a second after the one before it (and after every older one), so
+    # the last transcript is due some seconds after "now": wait for it on the sandbox's clock.
+    due = max(datetime.fromisoformat(m["created_at"].replace("Z", "+00:00")) for m in delivered).timestamp()
+    deadline = time.monotonic() + 60
+    while sandbox_now(sandbox.url) < due + TRANSCRIPT_DELAY + 1:
+        assert time.monotonic() < deadline, "the sandbox's clock stopped"
+        time.sleep(0.5)
     third = sync(environment, sandbox, pipelines_dir, account_id, 1)
     assert third.extra["late_transcripts"] == 3 and third.extra["meetings_waiting_for_transcript"] == 0
     assert_equals_truth(url, account_id, sandbox.url, "account-2")
