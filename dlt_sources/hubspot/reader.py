@@ -98,7 +98,9 @@ class Meeting:
         """The list read a page: (keep its ids below this, stop after it)."""
         with self.lock:
             below = self.found_from
-            if ids and max(ids) < below:
+            if not ids:  # a page of unreadable ids says nothing of where the list is: go on
+                return below, False
+            if max(ids) < below:
                 self.listed_to = max(self.listed_to, max(ids))
                 return below, False
             self.listed_to = below  # met: the list now holds everything below search's part
@@ -108,7 +110,9 @@ class Meeting:
         """Search read a page, highest ids first: (keep its ids above this, stop after it)."""
         with self.lock:
             above = self.listed_to
-            if ids and min(ids) > above:
+            if not ids:
+                return above, False
+            if min(ids) > above:
                 self.found_from = min(self.found_from, min(ids))
                 return above, False
             self.found_from = above  # met: search now holds everything above the list's part

@@ -81,3 +81,10 @@ def test_concurrent_sides_on_threads_keep_every_id():
     for thread in threads:
         thread.join()
     assert sorted(kept["list"] + kept["search"]) == ids
+
+
+def test_a_page_without_a_readable_id_stops_neither_side():
+    meeting = Meeting()
+    assert meeting.listed(set())[1] is False and meeting.found(set())[1] is False
+    kept_list, kept_search = read_both_ends(list(range(1, 501)), 100, 200, ["list", "search"] * 10)
+    assert sorted(kept_list + kept_search) == list(range(1, 501))
