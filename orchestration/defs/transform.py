@@ -2,6 +2,7 @@
 (see `AFTER_SYNCS`), through the automation sensor here."""
 
 import os
+from contextlib import contextmanager
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -11,12 +12,36 @@ from orchestration.defs.resources import RevsyncDatabase
 from orchestration.lib.dbt import RevsyncDbtTranslator, dbt_project
 from revsync.db import connection_env
 
+# The tag Dagster puts on the runs that automation conditions (the after-sync sensor) launch.
+AUTOMATION_RUN_TAG = "dagster/from_automation_condition"
+# Read by dbt_project/macros/data_tests_new_rows.sql.
+NEW_ROWS_ONLY = "REVSYNC_DATA_TESTS_NEW_ROWS_ONLY"
+
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=RevsyncDbtTranslator())
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, database: RevsyncDatabase):
     # profiles.yml reads the connection through env_var(); dbt runs as a child of this process.
     os.environ.update(connection_env(database.url))
-    yield from dbt.cli(["build"], context=context).stream()
+    # A build the after-sync sensor launched tests only the rows that arrived since each test last
+    # passed (dbt_project/macros/data_tests_new_rows.sql); a build launched by hand tests every row.
+    # dbt reads it from its environment, which `cli` copies when it starts dbt.
+    after_sync = context.run.tags.get(AUTOMATION_RUN_TAG) == "true"
+    with environment_variable(NEW_ROWS_ONLY, "true" if after_sync else "false"):
+        build = dbt.cli(["build"], context=context)
+    yield from build.stream()
+
+
+@contextmanager
+def environment_variable(name: str, value: str):
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 dbt_after_sync_sensor = dg.AutomationConditionSensorDefinition(

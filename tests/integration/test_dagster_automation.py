@@ -217,3 +217,52 @@ def test_dbt_builds_once_after_a_batch_of_syncs_not_while_one_runs(environment, 
     again = dg.evaluate_automation_conditions(defs=definitions, instance=instance, asset_selection=dbt,
                                               cursor=after.cursor)
     assert again.total_requested == 0  # once per batch
+
+
+def test_after_sync_builds_test_only_new_rows_and_builds_by_hand_every_row(environment, definitions, instance,
+                                                                             accounts):
+    """The dbt asset scopes its data tests by how the run was launched: a run the after-sync
+    sensor launched (Dagster's automation tag) checks the rows synced since each test last passed;
+    a build by hand checks every row."""
+    from orchestration.defs.transform import AUTOMATION_RUN_TAG, dbt_models
+
+    url = environment.database_url
+    account_id, slug = accounts["on"]
+    instance.add_dynamic_partitions(PARTITIONS, [slug])
+    key = dg.MultiPartitionKey({"connection": slug, "day": last_complete_day(datetime.now(UTC))})
+    synced = definitions.resolve_job_def("hubspot_sync_job").execute_in_process(
+        instance=instance, partition_key=key, raise_on_error=False,
+        run_config={"ops": {"hubspot": {"config": INCREMENTAL}}})
+    assert synced.success
+    dbt_job = definitions.resolve_job_def("dbt_build_job")
+    activities = dg.AssetKey(["analytics", "synced_activities"])
+    selection = list((dg.AssetSelection.assets(activities).upstream() & dg.AssetSelection.assets(dbt_models))
+                     .resolve(definitions.resolve_asset_graph()))
+
+    def build(after_sync: bool) -> dict[str, bool]:
+        tags = {AUTOMATION_RUN_TAG: "true"} if after_sync else {}
+        result = dbt_job.execute_in_process(instance=instance, asset_selection=selection, tags=tags,
+                                            raise_on_error=False)
+        checks = {evaluation.check_name: evaluation.passed for evaluation in result.get_asset_check_evaluations()
+                  if evaluation.asset_key == activities}
+        assert checks, "no data test of synced_activities ran"
+        return checks
+
+    def accepted_types(checks: dict[str, bool]) -> bool:
+        (passed,) = [passed for name, passed in checks.items()
+                     if name.startswith("accepted_values_synced_activities_activity_type")]
+        return passed
+
+    assert all(build(after_sync=False).values())  # every row, all passing: each test's start is recorded
+    (activity_id, activity_type, synced_at) = query(
+        url, "select activity_id, activity_type, synced_at from analytics.synced_activities where account_id = %s "
+        "order by activity_id limit 1", (account_id,))[0]
+    try:
+        # A bad value in a row synced before those builds: out of an after-sync build's scope.
+        query(url, "update analytics.synced_activities set activity_type = 'fax', synced_at = %s "
+              "where activity_id = %s", (synced_at - timedelta(days=1), activity_id))
+        assert accepted_types(build(after_sync=True))
+        assert not accepted_types(build(after_sync=False))
+    finally:
+        query(url, "update analytics.synced_activities set activity_type = %s, synced_at = %s where activity_id = %s",
+              (activity_type, synced_at, activity_id))

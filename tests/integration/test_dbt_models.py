@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -249,24 +249,29 @@ def test_source_freshness_reports_a_raw_table_never_loaded_without_failing(envir
         assert statuses["aircall.call_transcriptions"][1].startswith("0001-01-01")
 
 
-def test_data_tests_given_a_time_check_only_the_rows_synced_since(environment, built, tmp_path):
+def test_data_tests_on_new_rows_only_check_the_rows_synced_since_they_last_passed(environment, built, tmp_path):
     url = environment.database_url
     (activity_id, activity_type, synced_at) = query(
         url, "select activity_id, activity_type, synced_at from analytics.synced_activities "
         "order by activity_id limit 1")[0]
-    (after_the_last,) = query(url, "select max(synced_at) + interval '1 hour' from analytics.synced_activities")[0]
+    runs = iter(range(100))
 
-    def accepted_values(name: str, since=None) -> int:
+    def accepted_values(new_rows_only: bool) -> int:
         dbt = Path(sys.executable).parent / "dbt"
-        scope = ["--vars", json.dumps({"data_tests_synced_since": since.isoformat()})] if since else []
+        target = tmp_path / f"run-{next(runs)}"
         result = subprocess.run(
-            [str(dbt), "test", "--select", "synced_activities,test_name:accepted_values", *scope,
+            [str(dbt), "test", "--select", "synced_activities,test_name:accepted_values",
              "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-             "--target-path", str(tmp_path / name), "--log-path", str(tmp_path / name)],
-            env=os.environ.copy(), capture_output=True, text=True, timeout=600,
+             "--target-path", str(target), "--log-path", str(target)],
+            env={**os.environ, "REVSYNC_DATA_TESTS_NEW_ROWS_ONLY": str(new_rows_only).lower()},
+            capture_output=True, text=True, timeout=600,
         )
         assert "accepted_values_synced_activities_activity_type" in result.stdout, result.stdout[-3000:]
         return result.returncode
+
+    def last_passed() -> datetime:
+        return query(url, "select passed_build_started_at from intermediate.dbt_test_passes where test_id like %s",
+                     ("test.revsync.accepted_values_synced_activities_activity_type%",))[0][0]
 
     def write(activity_type: str, synced: datetime) -> None:
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
@@ -275,10 +280,25 @@ def test_data_tests_given_a_time_check_only_the_rows_synced_since(environment, b
         conn.close()
 
     try:
-        write("fax", synced_at)  # a bad value in a row synced before the time given
-        assert accepted_values("since", after_the_last) == 0
-        assert accepted_values("all") != 0
-        write("fax", after_the_last)  # the same value in a row synced since
-        assert accepted_values("since-again", after_the_last) != 0
+        assert accepted_values(new_rows_only=False) == 0  # every row, and it passed: recorded
+        passed = last_passed()
+        old = synced_at - timedelta(days=1)
+        write("fax", old)  # a bad value in a row synced before that build
+        assert accepted_values(new_rows_only=True) == 0
+        assert last_passed() > passed
+        assert accepted_values(new_rows_only=False) != 0
+        (now,) = query(url, "select now()")[0]
+        write("fax", now)  # the same value in a row synced since
+        passed = last_passed()
+        assert accepted_values(new_rows_only=True) != 0
+        assert accepted_values(new_rows_only=True) != 0  # a failure keeps the bad row in scope
+        assert last_passed() == passed
+        write("fax", old)
+        assert accepted_values(new_rows_only=True) == 0
+        # Recorded under other model SQL (a model changed since): the test checks every row again.
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("update intermediate.dbt_test_passes set models_fingerprint = 'before a change'")
+        conn.close()
+        assert accepted_values(new_rows_only=True) != 0
     finally:
         write(activity_type, synced_at)

@@ -1,6 +1,9 @@
 {#- What a recorded conversation can be matched on, per HubSpot meeting and call: its rep, its
-    time span, and each email of its contacts (meetings) or phone number dialled (calls). -#}
-with activities as (
+    time span, and each email of its contacts (meetings) or phone number dialled (calls); and when
+    the activity was synced, so that data tests on new rows only check the activities synced since. -#}
+-- Inlined into both branches below, so that a filter on the view (say, on synced_at) reaches the
+-- index of synced_activities instead of a scan of every activity.
+with activities as not materialized (
 
     select
         activity_id,
@@ -9,7 +12,8 @@ with activities as (
         source_record_id,
         rep_email,
         contact_ids,
-        tstzrange(occurred_at, occurred_at + make_interval(secs => coalesce(duration_seconds, 0)), '[]') as span
+        tstzrange(occurred_at, occurred_at + make_interval(secs => coalesce(duration_seconds, 0)), '[]') as span,
+        synced_at
     from {{ ref('synced_activities') }}
     where source = 'hubspot'
         and activity_type in ('meeting', 'call')
@@ -27,7 +31,8 @@ meeting_emails as (
         activities.activity_type,
         activities.rep_email,
         activities.span,
-        {{ normalized_email('contacts.email') }} as identity
+        {{ normalized_email('contacts.email') }} as identity,
+        activities.synced_at
     from activities
     cross join lateral unnest(activities.contact_ids) as linked (contact_id)
     inner join {{ ref('stg_hubspot__contacts') }} as contacts
@@ -45,7 +50,8 @@ call_numbers as (
         activities.activity_type,
         activities.rep_email,
         activities.span,
-        nullif(regexp_replace(numbers.number, '\D', '', 'g'), '') as identity
+        nullif(regexp_replace(numbers.number, '\D', '', 'g'), '') as identity,
+        activities.synced_at
     from activities
     inner join {{ ref('stg_hubspot__calls') }} as calls
         on calls.account_id = activities.account_id
