@@ -19,6 +19,7 @@ from typing import Any
 import dlt
 import psycopg2
 from dlt.pipeline.exceptions import PipelineStepFailed
+from psycopg2 import sql
 
 from dlt_sources.http import SourceError
 from revsync.errors import RevsyncError
@@ -159,7 +160,8 @@ def run_pipeline(pipeline: dlt.Pipeline, parts: Iterable[Any], database_url: str
     and its bookkeeping makes dlt insert that job's rows twice) is dropped with this machine's
     working folder: its bookmarks were never committed, because dlt restores only the state of
     completed loads, so this run reads those rows again. Then the state the destination holds
-    (bookmarks) wins over whatever the working folder remembers.
+    (bookmarks) wins over whatever the working folder remembers. After each load, every raw table
+    of the dataset has an index on its load id and key (`index_raw_tables`).
     """
     with load_lock(database_url, dataset):
         if pipeline.has_pending_data:
@@ -176,6 +178,40 @@ def run_pipeline(pipeline: dlt.Pipeline, parts: Iterable[Any], database_url: str
         pipeline.normalize()
         with load_lock(database_url, dataset):
             pipeline.load()
+            index_raw_tables(pipeline, database_url, dataset)
+
+
+def index_raw_tables(pipeline: dlt.Pipeline, database_url: str, dataset: str) -> None:
+    """Indexes dlt does not create: on every raw table's `_dlt_load_id`, and on its primary key.
+
+    dbt's incremental models and its data tests on new rows pick a raw table's rows by the loads
+    they came in (`= any(array(...))` on the load ids) and look up a changed record's rows by its
+    key, and dlt's merge deletes the rows a load replaces by key: without these indexes each of
+    them reads the whole table. dlt creates a table with its first rows, so the indexes follow the
+    load that created it, while it is small. Not unique: the key is dlt's to keep.
+    """
+    wanted = {}
+    for table in pipeline.default_schema.data_tables():
+        # The account last: staging views cast it to uuid, so lookups come by the record's own id.
+        key = sorted((name for name, column in table["columns"].items() if column.get("primary_key")),
+                     key=lambda name: name == "account_id")
+        wanted[table["name"]] = [("dlt_load_id", ["_dlt_load_id"]), *([("key", key)] if key else [])]
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("select tablename, indexname from pg_indexes where schemaname = %s", (dataset,))
+            existing = set(cur.fetchall())
+            cur.execute("select tablename from pg_tables where schemaname = %s", (dataset,))
+            tables = {name for (name,) in cur.fetchall()}
+            for table, indexes in wanted.items():
+                for suffix, columns in indexes:
+                    name = f"{table}__{suffix}"[:63]
+                    if table in tables and (table, name) not in existing:
+                        cur.execute(sql.SQL("create index if not exists {} on {}.{} ({})").format(
+                            sql.Identifier(name), sql.Identifier(dataset), sql.Identifier(table),
+                            sql.SQL(", ").join(map(sql.Identifier, columns))))
+    finally:
+        conn.close()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -221,17 +221,28 @@ engagements as (
 ),
 
 -- The contacts, companies and deals each engagement is associated with, as sorted id arrays.
--- The engagements' association rows; in an incremental build only the rebuilt ones', picked before
--- their id lists are expanded (materialized, so that PostgreSQL does not expand every list first).
+-- The engagements' association rows; in an incremental build only the rebuilt ones', each looked
+-- up by its key before its id lists are expanded (materialized, so that PostgreSQL does not expand
+-- every list first).
 link_lists as {% if is_incremental() %}materialized {% endif %}(
 
+    {%- if is_incremental() %}
+    select linked.*
+    from (select distinct account_id, activity_type || 's' as from_type, source_record_id from engagements) as rebuilt
+    cross join lateral (
+        select account_id, from_type, from_id, to_type, to_ids, load_id
+        from {{ ref('stg_hubspot__associations') }} as associations
+        where associations.from_type = rebuilt.from_type
+            and associations.from_id = rebuilt.source_record_id
+            and associations.account_id = rebuilt.account_id
+        -- Kept a lookup per rebuilt engagement on the raw table's key index (dlt_sources/loading.py):
+        -- joined as a whole, PostgreSQL would hash every association row of the portal.
+        offset 0
+    ) as linked
+    {%- else %}
     select account_id, from_type, from_id, to_type, to_ids, load_id
     from {{ ref('stg_hubspot__associations') }}
     where from_type in ('calls', 'emails', 'meetings', 'notes', 'tasks')
-    {%- if is_incremental() %}
-        and (account_id, from_type, from_id) in (
-            select account_id, activity_type || 's', source_record_id from engagements
-        )
     {%- endif %}
 
 ),
