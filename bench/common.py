@@ -4,6 +4,7 @@ timing dlt's steps, dbt builds, and peak RSS of a process tree."""
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import shutil
@@ -146,14 +147,39 @@ def run_dbt(env: dict[str, str], target: Path, *args: str) -> dict:
         env={**os.environ, **env}, capture_output=True, text=True, timeout=3600,
     )
     seconds = round(time.perf_counter() - started, 1)
+    timing = node_seconds(target, seconds) if args and args[0] in ("build", "run", "test") else {}
     if result.returncode == 0:
-        return {"seconds": seconds, "ok": True}
+        return {"seconds": seconds, "ok": True, **timing}
     lines = [line for line in result.stdout.splitlines() if "Failure in" in line or "Error in" in line
              or line.strip().startswith("Done.")]
     if not lines:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}{result.stderr[-2000:]}")
-    return {"seconds": seconds, "ok": False, "failures": [re.sub(r"\x1b\[[0-9;]*m", "", line).strip()
-                                                          for line in lines]}
+    return {"seconds": seconds, "ok": False, **timing,
+            "failures": [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in lines]}
+
+
+def node_seconds(target: Path, wall_seconds: float) -> dict:
+    """From dbt's run_results.json: [count, seconds] per kind of node (model, test, unit_test, ...),
+    dbt's start-up (the wall clock less the nodes' elapsed time: start, parse, connect), and the
+    ten slowest nodes."""
+    path = target / "run_results.json"
+    if not path.exists():  # dbt stopped before running any node
+        return {}
+    results = json.loads(path.read_text())
+    kinds: dict[str, list] = {}
+    for node in results["results"]:
+        kind = kinds.setdefault(node["unique_id"].split(".")[0], [0, 0.0])
+        kind[0] += 1
+        kind[1] = round(kind[1] + node["execution_time"], 2)
+    slowest = sorted(results["results"], key=lambda node: -node["execution_time"])[:10]
+    return {"nodes": kinds, "start_up_seconds": round(wall_seconds - results["elapsed_time"], 1),
+            "slowest": [(node_name(node["unique_id"]), round(node["execution_time"], 2)) for node in slowest]}
+
+
+def node_name(unique_id: str) -> str:
+    """model.revsync.x -> x; test.revsync.x.hash -> x; unit_test.revsync.model.x -> model.x"""
+    kind, _, rest = unique_id.split(".", 2)
+    return rest.rsplit(".", 1)[0] if kind == "test" else rest
 
 
 class TreePeakRss:
