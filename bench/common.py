@@ -140,6 +140,7 @@ def run_dbt(env: dict[str, str], target: Path, *args: str) -> dict:
     failures when a node failed (the build still ran the rest; its time is still measured)."""
     dbt = Path(sys.executable).parent / "dbt"
     project = PROJECT / "dbt_project"
+    (target / "run_results.json").unlink(missing_ok=True)  # so that a failed start reports no nodes
     started = time.perf_counter()
     result = subprocess.run(
         [str(dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project),

@@ -31,14 +31,16 @@ from pathlib import Path
 from bench.common import RESULTS, add_account, advance, commit, run_dbt, start_sandbox, throwaway_database
 
 CHANGE = {"create": 0.004, "modify": 0.004, "archive": 0.001, "reassociate": 0.001}
-# Dagster's dbt asset sets this for the builds its after-sync sensor launches (orchestration/defs/transform.py).
-NEW_ROWS_ONLY = {"REVSYNC_DATA_TESTS_NEW_ROWS_ONLY": "true"}
 
 
 def measure(env: dict[str, str], target: Path, sandbox_url: str, sync: Callable[[], dict]) -> dict:
     """The four builds above ("builds"), the first change ("changes") and the syncs after the
     changes, on a database that holds one synced portal; `sync` syncs it again."""
-    after_sync = {**env, **NEW_ROWS_ONLY}
+    from orchestration.defs.transform import NEW_ROWS_ONLY, PROJECT_FINGERPRINT
+    from orchestration.lib.dbt import project_fingerprint
+
+    # As Dagster's dbt asset runs the builds its after-sync sensor launches.
+    after_sync = {**env, NEW_ROWS_ONLY: "true", PROJECT_FINGERPRINT: project_fingerprint()}
     run_dbt(after_sync, target, "parse")
     full = run_dbt(after_sync, target, "build", "--full-refresh")
     changes = advance(sandbox_url, "hubspot", **CHANGE)["changes"]["account-1"]["hubspot"]

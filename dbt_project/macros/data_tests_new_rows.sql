@@ -1,37 +1,38 @@
 {#- Data tests on new rows only. In a build run with REVSYNC_DATA_TESTS_NEW_ROWS_ONLY=true in its
-    environment (Dagster's builds after a sync), a data test checks only the rows that arrived
-    since the start of the last build in which it passed (less the incremental lookback, as the
-    models read loads): rows of a table that carry synced_at, and rows of a staging view over raw
-    rows (load_id) whose load completed since. A test that has not passed under the project's
-    current model SQL, a full refresh, a build without the setting, and models without those
-    columns check every row. A failing test keeps its old start, so its bad rows stay in scope
-    until they are fixed.
+    environment (Dagster's builds after a sync), the tests that judge each row by itself
+    (not_null, accepted_values) check only the rows written since the start of the last build in
+    which they passed: rows of a model with merged_at written since (less the incremental
+    lookback), and rows of a staging view over raw rows (load_id) whose load completed since.
+    Tests that compare rows with other rows or tables (unique, relationships, ...) check every
+    row: a new duplicate of an old key, or an old row whose parent was removed, is in no new row
+    alone. So do a test that has not passed under the project as it is now (project_fingerprint),
+    a full refresh, and a build without the setting. A failing test keeps its old start, so its
+    bad rows stay in scope until they are fixed.
 
     An environment variable, read only as the tests run, not a var: dbt re-parses the whole
     project whenever its vars change, which costs seconds. When each test last passed is
     recorded at the end of every build (record_passed_data_tests) in intermediate.dbt_test_passes
-    and read by each test as it runs. Rows re-merged because a rep or outcome label changed keep
-    their synced_at: a build without the setting tests those. -#}
+    and read by each test as it runs. -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}
         {%- do conditions.append(where) -%}
     {%- endif -%}
-    {%- if execute and not flags.FULL_REFRESH and env_var('REVSYNC_DATA_TESTS_NEW_ROWS_ONLY', 'false') | lower == 'true' -%}
+    {%- if execute and not flags.FULL_REFRESH and (model.test_metadata or {}).get('name') in ('not_null', 'accepted_values')
+           and env_var('REVSYNC_DATA_TESTS_NEW_ROWS_ONLY', 'false') | lower == 'true' -%}
         {#- The tested model's documented columns: no query per test. -#}
         {%- set tested = graph.nodes.get(model.attached_node) or {} -%}
         {%- set columns = tested.get('columns') or {} -%}
         {%- set loads = graph.nodes.get('model.' ~ project_name ~ '.' ~ tested.get('name', '').split('__')[0] ~ '__loads') -%}
-        {%- set by_load = 'synced_at' not in columns and 'load_id' in columns and loads -%}
+        {%- set by_load = 'merged_at' not in columns and 'load_id' in columns and loads -%}
         {#- Read now, as a literal: PostgreSQL then plans the row filter on its index statistics. -#}
-        {%- set since = data_test_last_passed(model.unique_id) if 'synced_at' in columns or by_load else none -%}
+        {%- set since = data_test_last_passed(model.unique_id) if 'merged_at' in columns or by_load else none -%}
         {%- set since_sql = "'" ~ since ~ "'::timestamptz - interval '" ~ var('incremental_lookback') ~ "'" -%}
         {%- if since is none -%}
-            {#- Other models, and a test that never passed under the current model SQL: every row. -#}
+            {#- Other models, and a test that never passed under the current project: every row. -#}
         {%- elif not by_load -%}
-            {#- A row whose load is still being written has no synced_at yet: tested too. -#}
-            {%- do conditions.append('(synced_at is null or synced_at >= ' ~ since_sql ~ ')') -%}
+            {%- do conditions.append('merged_at >= ' ~ since_sql) -%}
         {%- else -%}
             {%- set loads_relation = api.Relation.create(database=loads.database, schema=loads.schema,
                                                          identifier=loads.alias) -%}
@@ -52,7 +53,7 @@
     {{ return(adapter.quote('intermediate') ~ '.' ~ adapter.quote('dbt_test_passes')) }}
 {%- endmacro %}
 
-{#- When the data test last passed in a build, under the project's current model SQL; none if never. -#}
+{#- When the data test last passed in a build, under the project as it is now; none if never. -#}
 {% macro data_test_last_passed(test_id) -%}
     {%- set found = adapter.get_relation(database=target.database, schema='intermediate',
                                          identifier='dbt_test_passes') -%}
@@ -60,18 +61,24 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set passed = run_query("select passed_build_started_at::text from " ~ data_test_passes_relation()
-                               ~ " where test_id = '" ~ test_id ~ "' and models_fingerprint = '"
-                               ~ models_fingerprint() ~ "'") -%}
+                               ~ " where test_id = '" ~ test_id ~ "' and project_fingerprint = '"
+                               ~ project_fingerprint() ~ "'") -%}
     {{ return(passed.columns[0].values()[0] if passed.rows | length else none) }}
 {%- endmacro %}
 
-{#- The SQL of every model in the project, as one hash: a test's start only holds while it is the same. -#}
-{% macro models_fingerprint() -%}
+{#- The project as this build runs it: REVSYNC_DBT_PROJECT_FINGERPRINT, a hash of every file of
+    the dbt project (orchestration/lib/dbt.py; Dagster's builds set it), or without it a hash of
+    the models' SQL alone. A recorded pass, or a kept view, holds only under the same one. -#}
+{% macro project_fingerprint() -%}
+    {%- set given = env_var('REVSYNC_DBT_PROJECT_FINGERPRINT', '') -%}
+    {%- if given -%}
+        {{ return(given) }}
+    {%- endif -%}
     {%- set checksums = [] -%}
     {%- for node in graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') -%}
         {%- do checksums.append(node.unique_id ~ '=' ~ node.checksum.checksum) -%}
     {%- endfor -%}
-    {{ return(local_md5(checksums | sort | join(','))) }}
+    {{ return('models:' ~ local_md5(checksums | sort | join(','))) }}
 {%- endmacro %}
 
 {#- on-run-end: record the start of this build for every data test that passed in it. -#}
@@ -88,18 +95,18 @@
     create schema if not exists {{ adapter.quote('intermediate') }};
     create table if not exists {{ data_test_passes_relation() }} (
         test_id text primary key,
-        models_fingerprint text not null,
+        project_fingerprint text not null,
         passed_build_started_at timestamptz not null
     );
     {%- if passed %}
-    {%- set fingerprint = models_fingerprint() %}
-    insert into {{ data_test_passes_relation() }} (test_id, models_fingerprint, passed_build_started_at)
+    {%- set fingerprint = project_fingerprint() %}
+    insert into {{ data_test_passes_relation() }} (test_id, project_fingerprint, passed_build_started_at)
     values
     {%- for test_id in passed %}
         ('{{ test_id }}', '{{ fingerprint }}', '{{ run_started_at.isoformat() }}'){{ ',' if not loop.last }}
     {%- endfor %}
     on conflict (test_id) do update
-        set models_fingerprint = excluded.models_fingerprint,
+        set project_fingerprint = excluded.project_fingerprint,
             passed_build_started_at = excluded.passed_build_started_at;
     {%- endif %}
 {% endmacro %}

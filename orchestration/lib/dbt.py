@@ -1,5 +1,6 @@
 """The dbt project as Dagster sees it, and the translator that places its assets."""
 
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,19 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """A hash of every file dbt reads from the project (dbt_project.yml, models, macros, tests):
+    a recorded data-test pass and a kept view hold only under the same one
+    (dbt_project/macros/data_tests_new_rows.sql, view_rebuilt_when_changed.sql)."""
+    digest = hashlib.sha256()
+    files = [project_dir / "dbt_project.yml",
+             *sorted(path for folder in ("models", "macros", "tests") for path in (project_dir / folder).rglob("*")
+                     if path.is_file())]
+    for path in files:
+        digest.update(f"{path.relative_to(project_dir)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
 
 
 class RevsyncDbtTranslator(DagsterDbtTranslator):

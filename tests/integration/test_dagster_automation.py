@@ -222,7 +222,7 @@ def test_dbt_builds_once_after_a_batch_of_syncs_not_while_one_runs(environment, 
 def test_after_sync_builds_test_only_new_rows_and_builds_by_hand_every_row(environment, definitions, instance,
                                                                              accounts):
     """The dbt asset scopes its data tests by how the run was launched: a run the after-sync
-    sensor launched (Dagster's automation tag) checks the rows synced since each test last passed;
+    sensor launched (Dagster's automation tag) checks the rows written since each test last passed;
     a build by hand checks every row."""
     from orchestration.defs.transform import AUTOMATION_RUN_TAG, dbt_models
 
@@ -254,15 +254,15 @@ def test_after_sync_builds_test_only_new_rows_and_builds_by_hand_every_row(envir
         return passed
 
     assert all(build(after_sync=False).values())  # every row, all passing: each test's start is recorded
-    (activity_id, activity_type, synced_at) = query(
-        url, "select activity_id, activity_type, synced_at from analytics.synced_activities where account_id = %s "
+    (activity_id, activity_type, merged_at) = query(
+        url, "select activity_id, activity_type, merged_at from analytics.synced_activities where account_id = %s "
         "order by activity_id limit 1", (account_id,))[0]
     try:
-        # A bad value in a row synced before those builds: out of an after-sync build's scope.
-        query(url, "update analytics.synced_activities set activity_type = 'fax', synced_at = %s "
-              "where activity_id = %s", (synced_at - timedelta(days=1), activity_id))
+        # A bad value in a row written before those builds: out of an after-sync build's scope.
+        query(url, "update analytics.synced_activities set activity_type = 'fax', merged_at = %s "
+              "where activity_id = %s", (merged_at - timedelta(days=1), activity_id))
         assert accepted_types(build(after_sync=True))
         assert not accepted_types(build(after_sync=False))
     finally:
-        query(url, "update analytics.synced_activities set activity_type = %s, synced_at = %s where activity_id = %s",
-              (activity_type, synced_at, activity_id))
+        query(url, "update analytics.synced_activities set activity_type = %s, merged_at = %s where activity_id = %s",
+              (activity_type, merged_at, activity_id))

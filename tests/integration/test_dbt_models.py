@@ -176,7 +176,9 @@ def test_rep_activity_daily_equals_counts_from_the_sandbox(environment, portals,
 
 
 def snapshot(url: str) -> list[tuple]:
-    return query(url, "select * from analytics.synced_activities order by activity_id")
+    """Every row of synced_activities, less when a build wrote it (merged_at)."""
+    return query(url, "select (to_jsonb(a) - 'merged_at')::text from analytics.synced_activities a "
+                 "order by activity_id")
 
 
 def test_an_incremental_build_equals_a_full_refresh(environment, portals, built, tmp_path):
@@ -249,56 +251,106 @@ def test_source_freshness_reports_a_raw_table_never_loaded_without_failing(envir
         assert statuses["aircall.call_transcriptions"][1].startswith("0001-01-01")
 
 
-def test_data_tests_on_new_rows_only_check_the_rows_synced_since_they_last_passed(environment, built, tmp_path):
+def test_data_tests_on_new_rows_only_check_the_rows_written_since_they_last_passed(environment, built, tmp_path):
     url = environment.database_url
-    (activity_id, activity_type, synced_at) = query(
-        url, "select activity_id, activity_type, synced_at from analytics.synced_activities "
+    (activity_id, activity_type, merged_at) = query(
+        url, "select activity_id, activity_type, merged_at from analytics.synced_activities "
         "order by activity_id limit 1")[0]
     runs = iter(range(100))
 
-    def accepted_values(new_rows_only: bool) -> int:
+    def dbt_test(select: str, new_rows_only: bool) -> tuple[int, Path]:
         dbt = Path(sys.executable).parent / "dbt"
         target = tmp_path / f"run-{next(runs)}"
         result = subprocess.run(
-            [str(dbt), "test", "--select", "synced_activities,test_name:accepted_values",
-             "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-             "--target-path", str(target), "--log-path", str(target)],
+            [str(dbt), "test", "--select", select, "--project-dir", str(DBT_PROJECT), "--profiles-dir",
+             str(DBT_PROJECT), "--target-path", str(target), "--log-path", str(target)],
             env={**os.environ, "REVSYNC_DATA_TESTS_NEW_ROWS_ONLY": str(new_rows_only).lower()},
             capture_output=True, text=True, timeout=600,
         )
-        assert "accepted_values_synced_activities_activity_type" in result.stdout, result.stdout[-3000:]
-        return result.returncode
+        assert "synced_activities" in result.stdout, result.stdout[-3000:]
+        return result.returncode, target / "compiled" / "revsync" / "models" / "marts" / "synced_activities.yml"
+
+    def accepted_values(new_rows_only: bool) -> int:
+        return dbt_test("synced_activities,test_name:accepted_values", new_rows_only)[0]
 
     def last_passed() -> datetime:
         return query(url, "select passed_build_started_at from intermediate.dbt_test_passes where test_id like %s",
                      ("test.revsync.accepted_values_synced_activities_activity_type%",))[0][0]
 
-    def write(activity_type: str, synced: datetime) -> None:
+    def write(activity_type: str, merged: datetime) -> None:
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
-            cur.execute("update analytics.synced_activities set activity_type = %s, synced_at = %s "
-                        "where activity_id = %s", (activity_type, synced, activity_id))
+            cur.execute("update analytics.synced_activities set activity_type = %s, merged_at = %s "
+                        "where activity_id = %s", (activity_type, merged, activity_id))
         conn.close()
 
     try:
         assert accepted_values(new_rows_only=False) == 0  # every row, and it passed: recorded
         passed = last_passed()
-        old = synced_at - timedelta(days=1)
-        write("fax", old)  # a bad value in a row synced before that build
+        old = merged_at - timedelta(days=1)
+        write("fax", old)  # a bad value in a row written before that build
         assert accepted_values(new_rows_only=True) == 0
         assert last_passed() > passed
         assert accepted_values(new_rows_only=False) != 0
         (now,) = query(url, "select now()")[0]
-        write("fax", now)  # the same value in a row synced since
+        write("fax", now)  # the same value in a row written since
         passed = last_passed()
         assert accepted_values(new_rows_only=True) != 0
         assert accepted_values(new_rows_only=True) != 0  # a failure keeps the bad row in scope
         assert last_passed() == passed
         write("fax", old)
         assert accepted_values(new_rows_only=True) == 0
-        # Recorded under other model SQL (a model changed since): the test checks every row again.
+        # Recorded under another project (a model or macro changed since): every row again.
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
-            cur.execute("update intermediate.dbt_test_passes set models_fingerprint = 'before a change'")
+            cur.execute("update intermediate.dbt_test_passes set project_fingerprint = 'before a change' "
+                        "where test_id like %s", ("test.revsync.accepted_values_synced_activities_activity_type%",))
         conn.close()
         assert accepted_values(new_rows_only=True) != 0
     finally:
-        write(activity_type, synced_at)
+        write(activity_type, merged_at)
+    # A test that compares rows with other rows (a new duplicate of an old key) checks every row.
+    code, compiled = dbt_test("synced_activities,test_name:unique", new_rows_only=True)
+    assert code == 0
+    (unique_sql,) = [path.read_text() for path in compiled.glob("unique_synced_activities_activity_id*.sql")]
+    assert "merged_at" not in unique_sql
+    (not_null_sql,) = [path.read_text() for path in dbt_test("synced_activities,test_name:not_null", True)[1]
+                       .glob("not_null_synced_activities_activity_id*.sql")]
+    assert "merged_at >=" in not_null_sql
+
+
+def test_views_are_rebuilt_only_when_missing_or_changed(environment, built, tmp_path):
+    url = environment.database_url
+    view = '"revsync"."analytics"."recent_synced_activities"'
+    runs = iter(range(100))
+
+    def run(fingerprint: str | None) -> datetime:
+        dbt = Path(sys.executable).parent / "dbt"
+        target = tmp_path / f"run-{next(runs)}"
+        env = {**os.environ, "REVSYNC_DBT_PROJECT_FINGERPRINT": fingerprint or ""}
+        result = subprocess.run(
+            [str(dbt), "run", "--select", "recent_synced_activities", "--project-dir", str(DBT_PROJECT),
+             "--profiles-dir", str(DBT_PROJECT), "--target-path", str(target), "--log-path", str(target)],
+            env=env, capture_output=True, text=True, timeout=600,
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert query(url, "select count(*) from analytics.recent_synced_activities")[0][0] >= 0
+        return query(url, "select built_at from intermediate.dbt_view_builds where view_name = %s", (view,))[0][0]
+
+    first = run("project-a")
+    assert run("project-a") == first  # nothing changed: kept
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("drop view analytics.recent_synced_activities")  # as a replaced table drops it
+    conn.close()
+    rebuilt = run("project-a")
+    assert rebuilt > first
+    assert run("project-b") > rebuilt  # another project: built again
+    assert run(None) > rebuilt  # without a fingerprint: dbt's own, every time
+
+
+def test_syncs_index_every_raw_table_on_its_load_id_and_key(environment, built):
+    indexes = dict(query(environment.database_url, "select indexname, indexdef from pg_indexes "
+                                                   "where schemaname = 'raw_hubspot' and tablename = 'calls'"))
+    assert indexes["calls__dlt_load_id"].endswith("(_dlt_load_id)")
+    assert indexes["calls__key"].endswith("(id, account_id)")
+    (associations,) = query(environment.database_url, "select indexdef from pg_indexes where schemaname = "
+                                                      "'raw_hubspot' and indexname = 'associations__key'")[0]
+    assert associations.endswith("(from_type, from_id, to_type, account_id)")

@@ -1,7 +1,7 @@
 {#- What a recorded conversation can be matched on, per HubSpot meeting and call: its rep, its
     time span, and each email of its contacts (meetings) or phone number dialled (calls); and when
-    the activity was synced, so that data tests on new rows only check the activities synced since. -#}
--- Inlined into both branches below, so that a filter on the view (say, on synced_at) reaches the
+    the activity was last written, so that data tests on new rows only check the activities written since. -#}
+-- Inlined into both branches below, so that a filter on the view (say, on merged_at) reaches the
 -- index of synced_activities instead of a scan of every activity.
 with activities as not materialized (
 
@@ -13,7 +13,7 @@ with activities as not materialized (
         rep_email,
         contact_ids,
         tstzrange(occurred_at, occurred_at + make_interval(secs => coalesce(duration_seconds, 0)), '[]') as span,
-        synced_at
+        merged_at
     from {{ ref('synced_activities') }}
     where source = 'hubspot'
         and activity_type in ('meeting', 'call')
@@ -32,7 +32,7 @@ meeting_emails as (
         activities.rep_email,
         activities.span,
         {{ normalized_email('contacts.email') }} as identity,
-        activities.synced_at
+        activities.merged_at
     from activities
     cross join lateral unnest(activities.contact_ids) as linked (contact_id)
     inner join {{ ref('stg_hubspot__contacts') }} as contacts
@@ -51,7 +51,7 @@ call_numbers as (
         activities.rep_email,
         activities.span,
         nullif(regexp_replace(numbers.number, '\D', '', 'g'), '') as identity,
-        activities.synced_at
+        activities.merged_at
     from activities
     inner join {{ ref('stg_hubspot__calls') }} as calls
         on calls.account_id = activities.account_id

@@ -7,6 +7,7 @@
         indexes=[
             {'columns': ['activity_id'], 'unique': True},
             {'columns': ['synced_at']},
+            {'columns': ['merged_at']},
         ],
     )
 }}
@@ -307,7 +308,8 @@ hubspot_activities as (
         engagements.created_at as source_created_at,
         engagements.updated_at as source_updated_at,
         greatest(record_load.loaded_at, links_load.loaded_at) as synced_at,
-        engagements.is_deleted
+        engagements.is_deleted,
+        now() as merged_at
     from engagements
     -- A row whose load is still being written has no loaded_at yet: synced_at stays null.
     left join loads as record_load
@@ -359,7 +361,8 @@ aircall_activities as (
         calls.started_at as source_created_at,
         null::timestamptz as source_updated_at,
         loads.loaded_at as synced_at,
-        false as is_deleted
+        false as is_deleted,
+        now() as merged_at
     from {{ ref('stg_aircall__calls') }} as calls
     left join {{ ref('stg_aircall__loads') }} as loads
         on loads.load_id = calls.load_id
