@@ -188,7 +188,8 @@ def index_raw_tables(pipeline: dlt.Pipeline, database_url: str, dataset: str) ->
     they came in (`= any(array(...))` on the load ids) and look up a changed record's rows by its
     key, and dlt's merge deletes the rows a load replaces by key: without these indexes each of
     them reads the whole table. dlt creates a table with its first rows, so the indexes follow the
-    load that created it, while it is small. Not unique: the key is dlt's to keep.
+    load that created it, while it is small. Not unique: the key is dlt's to keep. An index that
+    cannot be created (a lock held too long, say) is logged and tried again after the next load.
     """
     wanted = {}
     for table in pipeline.default_schema.data_tables():
@@ -198,20 +199,27 @@ def index_raw_tables(pipeline: dlt.Pipeline, database_url: str, dataset: str) ->
         wanted[table["name"]] = [("dlt_load_id", ["_dlt_load_id"]), *([("key", key)] if key else [])]
     conn = psycopg2.connect(database_url)
     try:
-        with conn, conn.cursor() as cur:
-            cur.execute("select tablename, indexname from pg_indexes where schemaname = %s", (dataset,))
-            existing = set(cur.fetchall())
-            cur.execute("select tablename from pg_tables where schemaname = %s", (dataset,))
-            tables = {name for (name,) in cur.fetchall()}
-            for table, indexes in wanted.items():
-                for suffix, columns in indexes:
-                    name = f"{table}__{suffix}"[:63]
-                    if table in tables and (table, name) not in existing:
-                        cur.execute(sql.SQL("create index if not exists {} on {}.{} ({})").format(
-                            sql.Identifier(name), sql.Identifier(dataset), sql.Identifier(table),
-                            sql.SQL(", ").join(map(sql.Identifier, columns))))
+        _create_missing_indexes(conn, dataset, wanted)
+    except psycopg2.Error as exc:  # the load itself is committed: the next one tries again
+        log.warning("%s: could not index the raw tables (%s); the next load tries again",
+                    dataset, str(exc).strip().splitlines()[0][:200])
     finally:
         conn.close()
+
+
+def _create_missing_indexes(conn, dataset: str, wanted: dict[str, list[tuple[str, list[str]]]]) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute("select tablename, indexname from pg_indexes where schemaname = %s", (dataset,))
+        existing = set(cur.fetchall())
+        cur.execute("select tablename from pg_tables where schemaname = %s", (dataset,))
+        tables = {name for (name,) in cur.fetchall()}
+        for table, indexes in wanted.items():
+            for suffix, columns in indexes:
+                name = f"{table}__{suffix}"[:63]
+                if table in tables and (table, name) not in existing:
+                    cur.execute(sql.SQL("create index if not exists {} on {}.{} ({})").format(
+                        sql.Identifier(name), sql.Identifier(dataset), sql.Identifier(table),
+                        sql.SQL(", ").join(map(sql.Identifier, columns))))
 
 
 def _first_line(exc: BaseException) -> str:
