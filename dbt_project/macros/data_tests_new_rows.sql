@@ -1,13 +1,15 @@
 {#- Data tests on new rows only. In a build run with REVSYNC_DATA_TESTS_NEW_ROWS_ONLY=true in its
-    environment (Dagster's builds after a sync), the tests that judge each row by itself
-    (not_null, accepted_values) check only the rows written since the start of the last build in
-    which they passed: rows of a model with merged_at written since (less the incremental
-    lookback), and rows of a staging view over raw rows (load_id) whose load completed since.
-    Tests that compare rows with other rows or tables (unique, relationships, ...) check every
-    row: a new duplicate of an old key, or an old row whose parent was removed, is in no new row
-    alone. So do a test that has not passed under the project as it is now (project_fingerprint),
-    a full refresh, and a build without the setting. A failing test keeps its old start, so its
-    bad rows stay in scope until they are fixed.
+    environment (Dagster's builds after a sync), a data test on a model with merged_at checks the
+    rows a build wrote since the test last started and passed (less the incremental lookback), and on a staging view over raw rows (load_id) the rows of loads
+    completed since:
+    - tests that judge each row by itself (not_null, accepted_values) check those rows;
+    - key tests (unique, unique_combination_of_columns) check every row that shares a key with
+      one of them, so a new duplicate of an old key is still found;
+    - other tests (relationships: an old row whose parent was removed is in no new row) check
+      every row.
+    So do a test that has not passed under the project as it is now (project_fingerprint), a full
+    refresh, and a build without the setting. A failing test keeps its old start, so its bad rows
+    stay in scope until they are fixed.
 
     An environment variable, read only as the tests run, not a var: dbt re-parses the whole
     project whenever its vars change, which costs seconds. When each test last passed is
@@ -19,7 +21,11 @@
     {%- if where -%}
         {%- do conditions.append(where) -%}
     {%- endif -%}
-    {%- if execute and not flags.FULL_REFRESH and (model.test_metadata or {}).get('name') in ('not_null', 'accepted_values')
+    {%- set test = model.test_metadata or {} -%}
+    {%- set keys = {'unique': [(test.get('kwargs') or {}).get('column_name')],
+                    'unique_combination_of_columns': (test.get('kwargs') or {}).get('combination_of_columns')
+                   }.get(test.get('name')) -%}
+    {%- if execute and not flags.FULL_REFRESH and (test.get('name') in ('not_null', 'accepted_values') or keys)
            and env_var('REVSYNC_DATA_TESTS_NEW_ROWS_ONLY', 'false') | lower == 'true' -%}
         {#- The tested model's documented columns: no query per test. -#}
         {%- set tested = graph.nodes.get(model.attached_node) or {} -%}
@@ -31,14 +37,22 @@
         {%- set since_sql = "'" ~ since ~ "'::timestamptz - interval '" ~ var('incremental_lookback') ~ "'" -%}
         {%- if since is none -%}
             {#- Other models, and a test that never passed under the current project: every row. -#}
-        {%- elif not by_load -%}
-            {%- do conditions.append('merged_at >= ' ~ since_sql) -%}
         {%- else -%}
-            {%- set loads_relation = api.Relation.create(database=loads.database, schema=loads.schema,
-                                                         identifier=loads.alias) -%}
-            {#- "= any(array(...))": PostgreSQL filters the raw rows on it before the view's work. -#}
-            {%- do conditions.append('load_id = any(array(select load_id from ' ~ loads_relation
-                                     ~ ' where loaded_at >= ' ~ since_sql ~ '))') -%}
+            {%- if not by_load -%}
+                {%- set new_rows = 'merged_at >= ' ~ since_sql -%}
+            {%- else -%}
+                {%- set loads_relation = api.Relation.create(database=loads.database, schema=loads.schema,
+                                                             identifier=loads.alias) -%}
+                {#- "= any(array(...))": PostgreSQL filters the raw rows on it before the view's work. -#}
+                {%- set new_rows = 'load_id = any(array(select load_id from ' ~ loads_relation
+                                   ~ ' where loaded_at >= ' ~ since_sql ~ '))' -%}
+            {%- endif -%}
+            {%- if keys -%}
+                {%- do conditions.append('(' ~ keys | join(', ') ~ ') in (select ' ~ keys | join(', ') ~ ' from '
+                                         ~ relation ~ ' where ' ~ new_rows ~ ')') -%}
+            {%- else -%}
+                {%- do conditions.append(new_rows) -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
     {%- if conditions -%}
@@ -60,7 +74,7 @@
     {%- if found is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set passed = run_query("select passed_build_started_at::text from " ~ data_test_passes_relation()
+    {%- set passed = run_query("select passed_test_started_at::text from " ~ data_test_passes_relation()
                                ~ " where test_id = '" ~ test_id ~ "' and project_fingerprint = '"
                                ~ project_fingerprint() ~ "'") -%}
     {{ return(passed.columns[0].values()[0] if passed.rows | length else none) }}
@@ -81,32 +95,34 @@
     {{ return('models:' ~ local_md5(checksums | sort | join(','))) }}
 {%- endmacro %}
 
-{#- on-run-end: record the start of this build for every data test that passed in it. -#}
+{#- on-run-end: record when each data test that passed in this build started. -#}
 {% macro record_passed_data_tests(results) %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set passed = [] -%}
     {%- for result in results -%}
-        {%- if result.node.resource_type == 'test' and result.status == 'pass' -%}
-            {%- do passed.append(result.node.unique_id) -%}
+        {%- if result.node.resource_type == 'test' and result.status == 'pass' and result.timing -%}
+            {#- When the test started: it saw every row committed before. -#}
+            {%- set started = result.timing[0].started_at -%}
+            {%- do passed.append((result.node.unique_id, started.isoformat() ~ ('' if started.tzinfo else '+00:00'))) -%}
         {%- endif -%}
     {%- endfor -%}
     create schema if not exists {{ adapter.quote('intermediate') }};
     create table if not exists {{ data_test_passes_relation() }} (
         test_id text primary key,
         project_fingerprint text not null,
-        passed_build_started_at timestamptz not null
+        passed_test_started_at timestamptz not null
     );
     {%- if passed %}
     {%- set fingerprint = project_fingerprint() %}
-    insert into {{ data_test_passes_relation() }} (test_id, project_fingerprint, passed_build_started_at)
+    insert into {{ data_test_passes_relation() }} (test_id, project_fingerprint, passed_test_started_at)
     values
-    {%- for test_id in passed %}
-        ('{{ test_id }}', '{{ fingerprint }}', '{{ run_started_at.isoformat() }}'){{ ',' if not loop.last }}
+    {%- for test_id, started in passed %}
+        ('{{ test_id }}', '{{ fingerprint }}', '{{ started }}'){{ ',' if not loop.last }}
     {%- endfor %}
     on conflict (test_id) do update
         set project_fingerprint = excluded.project_fingerprint,
-            passed_build_started_at = excluded.passed_build_started_at;
+            passed_test_started_at = excluded.passed_test_started_at;
     {%- endif %}
 {% endmacro %}

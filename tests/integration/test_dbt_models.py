@@ -274,7 +274,7 @@ def test_data_tests_on_new_rows_only_check_the_rows_written_since_they_last_pass
         return dbt_test("synced_activities,test_name:accepted_values", new_rows_only)[0]
 
     def last_passed() -> datetime:
-        return query(url, "select passed_build_started_at from intermediate.dbt_test_passes where test_id like %s",
+        return query(url, "select passed_test_started_at from intermediate.dbt_test_passes where test_id like %s",
                      ("test.revsync.accepted_values_synced_activities_activity_type%",))[0][0]
 
     def write(activity_type: str, merged: datetime) -> None:
@@ -307,14 +307,19 @@ def test_data_tests_on_new_rows_only_check_the_rows_written_since_they_last_pass
         assert accepted_values(new_rows_only=True) != 0
     finally:
         write(activity_type, merged_at)
-    # A test that compares rows with other rows (a new duplicate of an old key) checks every row.
-    code, compiled = dbt_test("synced_activities,test_name:unique", new_rows_only=True)
-    assert code == 0
-    (unique_sql,) = [path.read_text() for path in compiled.glob("unique_synced_activities_activity_id*.sql")]
-    assert "merged_at" not in unique_sql
-    (not_null_sql,) = [path.read_text() for path in dbt_test("synced_activities,test_name:not_null", True)[1]
-                       .glob("not_null_synced_activities_activity_id*.sql")]
-    assert "merged_at >=" in not_null_sql
+    def compiled(test_name: str, file: str) -> str:
+        code, folder = dbt_test(f"synced_activities,test_name:{test_name}", new_rows_only=True)
+        assert code == 0
+        texts = [path.read_text() for path in folder.glob(f"{file}*.sql")]
+        assert texts, list(folder.iterdir())
+        return "\n".join(texts)
+
+    # Judged row by row: the new rows. A key: every row sharing a key with a new one (a new
+    # duplicate of an old key is found). A relationship: every row (an old row's parent may be gone).
+    assert "merged_at >=" in compiled("not_null", "not_null_synced_activities_activity_id")
+    unique = compiled("unique", "unique_synced_activities_activity_id")
+    assert "(activity_id) in (select activity_id from" in unique and "merged_at >=" in unique
+    assert "merged_at" not in compiled("relationships", "relationships_")
 
 
 def test_views_are_rebuilt_only_when_missing_or_changed(environment, built, tmp_path):
